@@ -1,0 +1,43 @@
+#pragma once
+
+#include <cstddef>
+
+// Compile-time knobs. Define any of these before including a yieldtasks header (or with -D) to
+// override the default; every translation unit of a program must agree on them.
+
+/// Steal sweeps an idle worker makes before it parks. Each sweep tries every other worker once;
+/// a few microseconds of spinning lets fine-grained nested maps keep all workers busy without
+/// paying a futex wake-up per split, while an idle pool still sleeps within ~100 µs.
+#ifndef YT_SPIN_SWEEPS
+#define YT_SPIN_SWEEPS 256
+#endif
+
+/// Symmetric transfers a worker makes before it bounces the next resumption through its deque.
+/// Symmetric transfer is a tail call in optimised builds but not in g++ -O0 or under some
+/// sanitizers; the bound keeps the stack shallow there (a recursion 10,000 maps deep must not
+/// overflow) and costs one push and pop per this many transfers elsewhere.
+#ifndef YT_MAX_TRANSFER_DEPTH
+#define YT_MAX_TRANSFER_DEPTH 64
+#endif
+
+/// Initial capacity of each worker's deque (a power of two); it grows by doubling on demand.
+#ifndef YT_DEQUE_INITIAL_CAPACITY
+#define YT_DEQUE_INITIAL_CAPACITY 256
+#endif
+
+/// Coroutine frames up to this many bytes are recycled through per-thread free lists instead of
+/// the global allocator.
+#ifndef YT_FRAME_CACHE_MAX_BYTES
+#define YT_FRAME_CACHE_MAX_BYTES 1024
+#endif
+
+/// Free frames each thread keeps per size class before it returns memory to the global allocator.
+#ifndef YT_FRAME_CACHE_DEPTH
+#define YT_FRAME_CACHE_DEPTH 64
+#endif
+
+namespace yt::detail {
+/// Size that keeps independently written atomics on separate cache lines (x86 and most ARM cores
+/// prefetch line pairs, hence 128 rather than 64).
+inline constexpr std::size_t cache_line = 128;
+} // namespace yt::detail

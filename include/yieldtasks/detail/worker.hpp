@@ -1,0 +1,102 @@
+#pragma once
+
+#include <yieldtasks/config.hpp>
+#include <yieldtasks/detail/chase_lev_deque.hpp>
+#include <yieldtasks/detail/event_count.hpp>
+#include <yieldtasks/detail/job.hpp>
+
+#include <coroutine>
+#include <cstdint>
+
+namespace yt::detail {
+
+// The scheduling context of one thread: its deque and the bookkeeping for bounded symmetric
+// transfer. A thread_pool gives one to each worker thread; an inline_executor makes one on the
+// calling thread for the duration of a run. Awaitables find it through worker::current().
+class worker {
+public:
+  // `wake` is the pool's event count (null when nobody can steal); `pool` identifies the owning
+  // pool (null for an inline executor).
+  worker(event_count* wake, const void* pool, std::uint64_t seed) noexcept
+      : m_wake(wake), m_pool(pool), m_rng_state(seed | 1U) {}
+
+  worker(const worker&) = delete;
+  worker& operator=(const worker&) = delete;
+  ~worker() = default;
+
+  [[nodiscard]] static worker* current() noexcept { return s_current; }
+
+  // Makes `w` the current thread's worker until destroyed; nests (an inline executor may run
+  // inside a pool task).
+  class scope {
+  public:
+    explicit scope(worker& w) noexcept : m_previous(s_current) { s_current = &w; }
+    scope(const scope&) = delete;
+    scope& operator=(const scope&) = delete;
+    ~scope() { s_current = m_previous; }
+
+  private:
+    worker* m_previous;
+  };
+
+  // Owner only. The deque's seq_cst push followed by the event count's seq_cst load is the
+  // publish-then-check half of the no-lost-wake-up protocol (see event_count.hpp).
+  void push(job& j) {
+    m_deque.push(&j);
+    if (m_wake != nullptr) {
+      m_wake->notify_one();
+    }
+  }
+
+  [[nodiscard]] job* pop() noexcept { return m_deque.pop(nullptr); }
+  [[nodiscard]] job* steal() noexcept { return m_deque.steal(nullptr); }
+
+  // Lazy binary splitting: a range is split only when this worker has nothing left for thieves.
+  [[nodiscard]] bool wants_split() const noexcept { return m_wake != nullptr && m_deque.empty(); }
+
+  [[nodiscard]] const void* pool() const noexcept { return m_pool; }
+
+  void run(job& j) noexcept {
+    m_transfer_depth = 0;
+    j.run(j, *this);
+  }
+
+  // The handle to resume by symmetric transfer, or, once this thread has transferred
+  // YT_MAX_TRANSFER_DEPTH times since it last returned to its loop, a push of `j` and a return to
+  // the loop, which pops `j` next (see YT_MAX_TRANSFER_DEPTH).
+  [[nodiscard]] static std::coroutine_handle<> transfer(resume_job& j) noexcept {
+    worker* self = s_current;
+    if (self != nullptr && ++self->m_transfer_depth > YT_MAX_TRANSFER_DEPTH) {
+      self->push(j);
+      return std::noop_coroutine();
+    }
+    return j.handle;
+  }
+
+  // Resumes `h` as a nested call (the caller's frame stays on the stack), charging the transfers
+  // made inside it to the depth the caller has already used.
+  void resume_nested(std::coroutine_handle<> h) noexcept {
+    const unsigned depth = m_transfer_depth;
+    h.resume();
+    m_transfer_depth = depth;
+  }
+
+  // xorshift64: victim selection needs speed, not quality.
+  std::uint64_t next_random() noexcept {
+    m_rng_state ^= m_rng_state << 13U;
+    m_rng_state ^= m_rng_state >> 7U;
+    m_rng_state ^= m_rng_state << 17U;
+    return m_rng_state;
+  }
+
+private:
+  static inline thread_local worker* s_current = nullptr;
+
+  chase_lev_deque<job*> m_deque;
+  event_count* m_wake;
+  const void* m_pool;
+  unsigned m_transfer_depth = 0;
+  std::uint64_t m_rng_state;
+};
+
+} // namespace yt::detail

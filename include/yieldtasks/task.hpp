@@ -1,0 +1,222 @@
+#pragma once
+
+#include <yieldtasks/detail/frame_allocator.hpp>
+#include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/usage_error.hpp>
+
+#include <coroutine>
+#include <cstddef>
+#include <exception>
+#include <optional>
+#include <type_traits>
+#include <utility>
+
+namespace yt {
+
+template <class T = void>
+class task;
+
+namespace detail {
+
+template <class T>
+class task_promise;
+
+// Receives the outcome of a task started as a taskmap item instead of by co_await.
+template <class T>
+class item_sink {
+public:
+  // Takes the result or exception out of `frame`, destroys it and returns what to resume next.
+  virtual std::coroutine_handle<> complete(std::size_t index,
+                                           std::coroutine_handle<task_promise<T>> frame) noexcept = 0;
+
+protected:
+  item_sink() = default;
+  item_sink(const item_sink&) = default;
+  item_sink& operator=(const item_sink&) = default;
+  ~item_sink() = default;
+};
+
+class task_promise_base {
+public:
+  static void* operator new(std::size_t size) { return allocate_frame(size); }
+  static void operator delete(void* frame, std::size_t size) noexcept {
+    deallocate_frame(frame, size);
+  }
+
+  std::suspend_always initial_suspend() const noexcept { return {}; }
+  void unhandled_exception() noexcept { m_exception = std::current_exception(); }
+
+  // The job that starts (first resumes) this coroutine; lets the start be bounced through a deque.
+  resume_job& start_job() noexcept { return m_start; }
+  void set_continuation(resume_job& continuation) noexcept { m_continuation = &continuation; }
+
+protected:
+  task_promise_base() = default;
+  void rethrow_if_failed() const {
+    if (m_exception) {
+      std::rethrow_exception(m_exception);
+    }
+  }
+
+  resume_job m_start;
+  resume_job* m_continuation = nullptr;
+  std::exception_ptr m_exception;
+};
+
+template <class T>
+class task_promise_storage : public task_promise_base {
+public:
+  template <class U = T>
+    requires std::convertible_to<U&&, T>
+  void return_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
+    m_value.emplace(std::forward<U>(value));
+  }
+
+  T take_result() {
+    rethrow_if_failed();
+    return std::move(*m_value);
+  }
+
+private:
+  std::optional<T> m_value;
+};
+
+template <>
+class task_promise_storage<void> : public task_promise_base {
+public:
+  void return_void() const noexcept {}
+  void take_result() const { rethrow_if_failed(); }
+};
+
+template <class T>
+class task_promise final : public task_promise_storage<T> {
+public:
+  task<T> get_return_object() noexcept;
+
+  auto final_suspend() const noexcept {
+    struct final_awaiter {
+      [[nodiscard]] bool await_ready() const noexcept { return false; }
+      std::coroutine_handle<> await_suspend(std::coroutine_handle<task_promise> frame) noexcept {
+        task_promise& promise = frame.promise();
+        if (promise.m_sink != nullptr) {
+          return promise.m_sink->complete(promise.m_index, frame);
+        }
+        return worker::transfer(*promise.m_continuation);
+      }
+      void await_resume() const noexcept {}
+    };
+    return final_awaiter{};
+  }
+
+  // Makes this task a taskmap item whose outcome goes to `sink` instead of an awaiting coroutine.
+  void bind_to_sink(item_sink<T>& sink, std::size_t index) noexcept {
+    m_sink = &sink;
+    m_index = index;
+  }
+
+private:
+  item_sink<T>* m_sink = nullptr;
+  std::size_t m_index = 0;
+};
+
+struct task_access {
+  template <class T>
+  static std::coroutine_handle<task_promise<T>> release(task<T>& t) noexcept {
+    return std::exchange(t.m_frame, {});
+  }
+};
+
+} // namespace detail
+
+/// A lazily started coroutine that produces a `T` (or nothing, for `task<void>`).
+///
+/// A task does nothing until it is awaited (`co_await std::move(t)` or `co_await make_task()`),
+/// handed to `yt::sync_wait`, or returned by the function a `yt::taskmap` calls. Awaiting a task
+/// runs it on the awaiting worker by symmetric transfer, so long chains of awaits do not grow the
+/// stack, and resumes the awaiter with its result.
+///
+/// **Exceptions.** An exception that escapes the coroutine body is stored and rethrown from the
+/// `co_await` (or from `sync_wait`/`map`).
+///
+/// **Lifetime.** Move-only; destroying a task that was never started destroys its frame and the
+/// arguments stored in it. Arguments a coroutine takes by reference must outlive the task: take
+/// them by value unless they are guaranteed to (as elements of a range given to `taskmap` are).
+///
+/// **Thread safety.** A task may finish on a different worker thread than the one that started it.
+///
+/// **Example.**
+/// ```cpp
+/// yt::task<int> answer() { co_return 42; }
+/// yt::task<int> twice() { co_return 2 * co_await answer(); }
+/// ```
+template <class T>
+class [[nodiscard]] task {
+  static_assert(!std::is_reference_v<T>, "yt::task<T&> is not supported: return a pointer or a "
+                                         "std::reference_wrapper");
+
+public:
+  using promise_type = detail::task_promise<T>;
+  using value_type = T;
+
+  task(task&& other) noexcept : m_frame(std::exchange(other.m_frame, {})) {}
+  task& operator=(task&& other) noexcept {
+    if (this != &other) {
+      destroy();
+      m_frame = std::exchange(other.m_frame, {});
+    }
+    return *this;
+  }
+  task(const task&) = delete;
+  task& operator=(const task&) = delete;
+  ~task() { destroy(); }
+
+  /// Awaits the task: runs it and yields its result. Only rvalues can be awaited, which makes the
+  /// single use explicit (`co_await std::move(t)`).
+  auto operator co_await() && noexcept {
+    class awaiter {
+    public:
+      explicit awaiter(std::coroutine_handle<promise_type> frame) noexcept : m_frame(frame) {}
+      [[nodiscard]] bool await_ready() const {
+        if (!m_frame) {
+          throw usage_error("yt::task: awaiting an empty (moved-from) task");
+        }
+        return false;
+      }
+      std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
+        m_resume_awaiting.handle = awaiting;
+        promise_type& promise = m_frame.promise();
+        promise.set_continuation(m_resume_awaiting);
+        promise.start_job().handle = m_frame;
+        return detail::worker::transfer(promise.start_job());
+      }
+      T await_resume() { return m_frame.promise().take_result(); }
+
+    private:
+      std::coroutine_handle<promise_type> m_frame;
+      detail::resume_job m_resume_awaiting;
+    };
+    return awaiter{m_frame};
+  }
+
+private:
+  friend promise_type;
+  friend detail::task_access;
+
+  explicit task(std::coroutine_handle<promise_type> frame) noexcept : m_frame(frame) {}
+
+  void destroy() noexcept {
+    if (m_frame) {
+      m_frame.destroy();
+    }
+  }
+
+  std::coroutine_handle<promise_type> m_frame;
+};
+
+template <class T>
+task<T> detail::task_promise<T>::get_return_object() noexcept {
+  return task<T>{std::coroutine_handle<task_promise<T>>::from_promise(*this)};
+}
+
+} // namespace yt

@@ -1,0 +1,354 @@
+#pragma once
+
+#include <yieldtasks/detail/frame_allocator.hpp>
+#include <yieldtasks/detail/indexed_range.hpp>
+#include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/stop_source.hpp>
+#include <yieldtasks/task.hpp>
+#include <yieldtasks/usage_error.hpp>
+
+#include <atomic>
+#include <concepts>
+#include <coroutine>
+#include <cstddef>
+#include <exception>
+#include <functional>
+#include <new>
+#include <optional>
+#include <ranges>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+namespace yt {
+
+namespace detail {
+
+template <class T>
+struct task_traits {
+  static constexpr bool is_task = false;
+  using value_type = std::remove_cvref_t<T>;
+};
+
+template <class T>
+struct task_traits<task<T>> {
+  static constexpr bool is_task = true;
+  using value_type = T;
+};
+
+template <class F, class Reference>
+concept takes_stop_source = std::invocable<F&, Reference, stop_source>;
+
+template <class F, class Reference>
+using item_result_t =
+    typename std::conditional_t<takes_stop_source<F, Reference>,
+                                std::invoke_result<F&, Reference, stop_source>,
+                                std::invoke_result<F&, Reference>>::type;
+
+template <class F, class Reference>
+concept taskmap_function = std::invocable<F&, Reference> || takes_stop_source<F, Reference>;
+
+// The remainder of a range of plain items split off for thieves (lazy binary splitting).
+struct split_job : job {
+  void* map;
+  std::size_t begin;
+  std::size_t end;
+};
+
+// Both the awaitable and the state of one map: it lives in the awaiting coroutine's frame from
+// the co_await until the parent resumes, so running a map allocates no state of its own.
+//
+// Protocol. `m_remaining` counts the items not yet finished; whoever finishes or skips items
+// subtracts them, and the thread that brings it to zero resumes the parent. Nothing may touch the
+// map after that subtraction, so every path makes it its last access. Plain items are run in
+// ranges that split lazily: a worker splits its range in half only when its own deque is empty,
+// so a map of N items costs O(log N) pushes when nobody steals. Coroutine items are started one
+// at a time by a single spawn job that re-pushes itself with the next index before it transfers
+// into the item (work-first): the worker runs the item, and thieves take the rest of the map.
+template <class F, class View>
+class [[nodiscard]] taskmap_awaitable final
+    : public item_sink<typename task_traits<
+          item_result_t<F, typename indexed_range<View>::reference>>::value_type> {
+  using reference = typename indexed_range<View>::reference;
+  using call_result = item_result_t<F, reference>;
+  using value_type = typename task_traits<call_result>::value_type;
+
+  static constexpr bool coroutine_items = task_traits<call_result>::is_task;
+  static constexpr bool cancellable = takes_stop_source<F, reference>;
+  static constexpr bool returns_void = std::is_void_v<value_type>;
+  // Writing results straight into the returned vector needs default-constructible values, and
+  // not vector<bool>, whose elements share bytes and so cannot be written concurrently.
+  static constexpr bool direct_results = !cancellable && !returns_void &&
+                                         std::default_initializable<value_type> &&
+                                         std::is_move_assignable_v<value_type> &&
+                                         !std::is_same_v<value_type, bool>;
+
+  struct no_results {};
+  using result_vector = std::conditional_t<direct_results, std::vector<value_type>,
+                                           std::vector<std::optional<value_type>>>;
+
+public:
+  using result_type =
+      std::conditional_t<returns_void, void,
+                         std::conditional_t<cancellable, std::vector<std::optional<value_type>>,
+                                            std::vector<value_type>>>;
+
+  template <class Fn>
+  taskmap_awaitable(Fn&& fn, View view)
+      : m_fn(std::forward<Fn>(fn)), m_range(std::move(view)), m_remaining(m_range.size()) {}
+
+  taskmap_awaitable(const taskmap_awaitable&) = delete;
+  taskmap_awaitable& operator=(const taskmap_awaitable&) = delete;
+  ~taskmap_awaitable() = default;
+
+  [[nodiscard]] bool await_ready() {
+    if (m_awaited) {
+      throw usage_error("yt::taskmap: a map can be awaited only once");
+    }
+    m_awaited = true;
+    if constexpr (!returns_void) {
+      m_results.resize(m_range.size());
+    }
+    return m_range.size() == 0;
+  }
+
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) {
+    worker* self = worker::current();
+    if (self == nullptr) {
+      throw usage_error("yt::taskmap: awaited outside a yieldtasks executor; run the task with "
+                        "an executor's sync_wait or map");
+    }
+    m_resume_parent.handle = parent;
+    if constexpr (coroutine_items) {
+      m_spawn.end = m_range.size();
+      return spawn_next(*self);
+    } else {
+      return run_plain(0, m_range.size(), *self);
+    }
+  }
+
+  result_type await_resume() {
+    if (m_failed.load(std::memory_order_relaxed)) {
+      std::rethrow_exception(m_error);
+    }
+    if constexpr (!returns_void) {
+      if constexpr (direct_results || cancellable) {
+        return std::move(m_results);
+      } else {
+        std::vector<value_type> values;
+        values.reserve(m_results.size());
+        for (std::optional<value_type>& slot : m_results) {
+          values.push_back(std::move(*slot));
+        }
+        return values;
+      }
+    }
+  }
+
+private:
+  decltype(auto) call(std::size_t index) {
+    if constexpr (cancellable) {
+      return std::invoke(m_fn, m_range[index], stop_source{m_stop});
+    } else {
+      return std::invoke(m_fn, m_range[index]);
+    }
+  }
+
+  template <class Value>
+  void store(std::size_t index, Value&& value) {
+    if constexpr (direct_results) {
+      m_results[index] = std::forward<Value>(value);
+    } else {
+      m_results[index].emplace(std::forward<Value>(value));
+    }
+  }
+
+  // The first exception wins; later ones are dropped. Either way the rest of the map is skipped.
+  void fail(std::exception_ptr error) noexcept {
+    if (!m_failed.exchange(true, std::memory_order_relaxed)) {
+      m_error = std::move(error);
+    }
+    m_stop.store(true, std::memory_order_relaxed);
+  }
+
+  // Accounts for `count` finished or skipped items; the last accounting resumes the parent.
+  std::coroutine_handle<> finish(std::size_t count) noexcept {
+    // acq_rel: the release half publishes this thread's results and error; the acquire half, in
+    // the thread that reaches zero, makes every item's writes visible to the resumed parent.
+    if (m_remaining.fetch_sub(count, std::memory_order_acq_rel) == count) {
+      return worker::transfer(m_resume_parent);
+    }
+    return std::noop_coroutine();
+  }
+
+  // ---- plain items ---------------------------------------------------------------------------
+
+  std::coroutine_handle<> run_plain(std::size_t begin, std::size_t end, worker& self) noexcept {
+    const std::size_t first = begin;
+    while (begin < end) {
+      if (end - begin > 1 && self.wants_split()) {
+        const std::size_t middle = begin + (end - begin) / 2;
+        push_split(middle, end, self);
+        end = middle;
+        continue;
+      }
+      if (m_stop.load(std::memory_order_relaxed)) {
+        break;
+      }
+      run_plain_item(begin++);
+    }
+    return finish(end - first);
+  }
+
+  void run_plain_item(std::size_t index) noexcept {
+    try {
+      if constexpr (returns_void) {
+        call(index);
+      } else {
+        store(index, call(index));
+      }
+    } catch (...) {
+      fail(std::current_exception());
+    }
+  }
+
+  // Allocation failure here terminates: the scheduler has no way to report it to the parent.
+  void push_split(std::size_t begin, std::size_t end, worker& self) noexcept {
+    auto* split = new (allocate_frame(sizeof(split_job))) split_job{{&run_split}, this, begin, end};
+    self.push(*split);
+  }
+
+  static void run_split(job& self, worker& runner) noexcept {
+    auto& split = static_cast<split_job&>(self);
+    auto* map = static_cast<taskmap_awaitable*>(split.map);
+    const std::size_t begin = split.begin;
+    const std::size_t end = split.end;
+    deallocate_frame(&split, sizeof(split_job));
+    runner.resume_nested(map->run_plain(begin, end, runner));
+  }
+
+  // ---- coroutine items -----------------------------------------------------------------------
+
+  struct spawn_job : job {
+    taskmap_awaitable* map;
+    std::size_t next;
+    std::size_t end;
+  };
+
+  static void run_spawn(job& self, worker& runner) noexcept {
+    runner.resume_nested(static_cast<spawn_job&>(self).map->spawn_next(runner));
+  }
+
+  // Called by whichever worker holds m_spawn: starts the next item after re-publishing the rest.
+  std::coroutine_handle<> spawn_next(worker& self) noexcept {
+    const std::size_t index = m_spawn.next;
+    const std::size_t end = m_spawn.end;
+    if (m_stop.load(std::memory_order_relaxed)) {
+      return finish(end - index);
+    }
+    if (end - index > 1) {
+      m_spawn.next = index + 1;
+      self.push(m_spawn); // from here on another worker may own m_spawn
+    }
+    return start_item(index);
+  }
+
+  std::coroutine_handle<> start_item(std::size_t index) noexcept {
+    if constexpr (coroutine_items) {
+      try {
+        call_result item = call(index);
+        auto frame = task_access::release(item);
+        if (!frame) {
+          throw usage_error("yt::taskmap: the function returned an empty (moved-from) task");
+        }
+        frame.promise().bind_to_sink(*this, index);
+        frame.promise().start_job().handle = frame;
+        return worker::transfer(frame.promise().start_job());
+      } catch (...) {
+        fail(std::current_exception());
+        return finish(1);
+      }
+    } else {
+      static_cast<void>(index);
+      return std::noop_coroutine();
+    }
+  }
+
+  std::coroutine_handle<> complete(
+      std::size_t index, std::coroutine_handle<task_promise<value_type>> frame) noexcept override {
+    try {
+      if constexpr (returns_void) {
+        frame.promise().take_result();
+      } else {
+        store(index, frame.promise().take_result());
+      }
+    } catch (...) {
+      fail(std::current_exception());
+    }
+    frame.destroy();
+    return finish(1);
+  }
+
+  F m_fn;
+  indexed_range<View> m_range;
+  [[no_unique_address]] std::conditional_t<returns_void, no_results, result_vector> m_results;
+  std::atomic<std::size_t> m_remaining;
+  std::atomic<bool> m_stop{false};
+  std::atomic<bool> m_failed{false};
+  std::exception_ptr m_error;
+  resume_job m_resume_parent;
+  spawn_job m_spawn{{&run_spawn}, this, 0, 0};
+  bool m_awaited = false;
+};
+
+} // namespace detail
+
+/// Applies `fn` to every element of `range` in parallel; `co_await` it inside a `yt::task`.
+///
+/// `fn` may return a value (run as a plain call) or a `yt::task<R>` (run as a coroutine that may
+/// itself await nested maps, to any depth). Awaiting yields `std::vector<R>` with the results **in
+/// input order**, or nothing when `R` is `void`. If `fn` also accepts a `yt::stop_source` as its
+/// second argument, the map is cancellable and yields `std::vector<std::optional<R>>`, with
+/// `std::nullopt` for items skipped after a stop request.
+///
+/// The awaiting task **suspends**: its worker thread goes on with the items (and any other work),
+/// other workers steal items, and the task resumes, on whichever worker finishes the last item.
+/// No thread ever blocks waiting for the items, so nested maps use the same workers.
+///
+/// **Exceptions.** If items throw, the first exception is rethrown from the `co_await` once every
+/// item that had started has finished; items that had not started are skipped, and the other
+/// exceptions are dropped.
+///
+/// **Lifetime.** An lvalue range is referenced and must outlive the `co_await`; an rvalue range
+/// (a temporary container, a view) is moved into the awaitable and lives until the `co_await`
+/// ends. `fn` is referenced if an lvalue, otherwise moved in. Items receive references to the
+/// elements (for ranges that yield references), valid until the map completes. g++ 12 rejects a
+/// braced temporary inside `co_await` ("array used as initializer"): name the container first.
+///
+/// **Complexity.** Plain items: O(log N) deque operations when no worker steals, one per steal
+/// otherwise, and no allocation besides the result vector. Coroutine items: one deque push and
+/// one frame (recycled per thread) per item. Ranges that are not random-access are first indexed
+/// in one pass.
+///
+/// **Example.**
+/// ```cpp
+/// yt::task<double> total(std::vector<int> xs) {
+///   std::vector<double> halves = co_await yt::taskmap([](int x) { return x * 0.5; }, xs);
+///   co_return std::reduce(halves.begin(), halves.end());
+/// }
+/// ```
+template <class F, std::ranges::input_range Range>
+  requires detail::taskmap_function<
+      F, typename detail::indexed_range<std::views::all_t<Range>>::reference>
+[[nodiscard]] auto taskmap(F&& fn, Range&& range) {
+  return detail::taskmap_awaitable<F, std::views::all_t<Range>>(
+      std::forward<F>(fn), std::views::all(std::forward<Range>(range)));
+}
+
+/// The type `co_await yt::taskmap(fn, range)` yields.
+template <class F, class Range>
+using taskmap_result_t =
+    typename detail::taskmap_awaitable<F, std::views::all_t<Range>>::result_type;
+
+} // namespace yt

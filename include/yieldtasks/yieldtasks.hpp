@@ -1,0 +1,16 @@
+#pragma once
+
+// The yieldtasks umbrella header: every core public header. The cluster backend
+// (<yieldtasks/mpi.hpp>) needs MPI and is included separately.
+
+#include <yieldtasks/available_concurrency.hpp>
+#include <yieldtasks/config.hpp>
+#include <yieldtasks/executor.hpp>
+#include <yieldtasks/inline_executor.hpp>
+#include <yieldtasks/stop_source.hpp>
+#include <yieldtasks/sync_wait.hpp>
+#include <yieldtasks/task.hpp>
+#include <yieldtasks/taskmap.hpp>
+#include <yieldtasks/thread_pool.hpp>
+#include <yieldtasks/usage_error.hpp>
+#include <yieldtasks/version.hpp>

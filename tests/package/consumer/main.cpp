@@ -1,0 +1,15 @@
+#include <yieldtasks/yieldtasks.hpp>
+
+#include <cstdio>
+#include <ranges>
+#include <vector>
+
+yt::task<int> square(int x) { co_return x* x; }
+
+int main() {
+  yt::thread_pool pool(2);
+  const std::vector<int> squares = pool.map(square, std::views::iota(0, 10));
+  const bool ok = squares[9] == 81 && YT_VERSION_MAJOR >= 0;
+  std::printf("consumer: %s\n", ok ? "ok" : "wrong result");
+  return ok ? 0 : 1;
+}

@@ -1,0 +1,148 @@
+#include <catch2/catch.hpp>
+
+#include <yieldtasks/taskmap.hpp>
+#include <yieldtasks/thread_pool.hpp>
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <ranges>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+// Randomised nested maps meant to run under ThreadSanitizer: every shape of map (plain,
+// coroutine, cancellable, throwing, empty, one item) at several depths, from several blocking
+// callers at once. Each result is checked against a closed form.
+
+namespace {
+
+std::uint64_t mix(std::uint64_t x) {
+  x ^= x >> 33U;
+  x *= 0xff51afd7ed558ccdULL;
+  x ^= x >> 33U;
+  return x;
+}
+
+struct tree_failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Sum of the leaves below `seed`; throws tree_failure for about one node in 500 when `may_fail`.
+yt::task<std::uint64_t> tree(std::uint64_t seed, int depth, bool may_fail) {
+  if (may_fail && mix(seed) % 500 == 0) {
+    throw tree_failure("planned failure");
+  }
+  if (depth == 0) {
+    co_return mix(seed) % 1000;
+  }
+  const auto width = static_cast<int>(mix(seed + 1) % 6); // 0..5 children, empty maps included
+  std::vector<std::uint64_t> children;
+  for (int i = 0; i < width; ++i) {
+    children.push_back(seed * 7 + static_cast<std::uint64_t>(i) + 1);
+  }
+  std::uint64_t sum = 0;
+  if (mix(seed + 2) % 2 == 0) {
+    std::vector<std::uint64_t> values = co_await yt::taskmap(
+        [depth, may_fail](std::uint64_t child) { return tree(child, depth - 1, may_fail); },
+        children);
+    for (std::uint64_t v : values) {
+      sum += v;
+    }
+  } else { // a cancellable map that never stops must still run everything
+    std::vector<std::optional<std::uint64_t>> values = co_await yt::taskmap(
+        [depth, may_fail](std::uint64_t child, yt::stop_source) {
+          return tree(child, depth - 1, may_fail);
+        },
+        children);
+    for (const auto& v : values) {
+      sum += v.value();
+    }
+  }
+  co_return sum;
+}
+
+std::uint64_t expected_tree(std::uint64_t seed, int depth) {
+  if (depth == 0) {
+    return mix(seed) % 1000;
+  }
+  const auto width = static_cast<int>(mix(seed + 1) % 6);
+  std::uint64_t sum = 0;
+  for (int i = 0; i < width; ++i) {
+    sum += expected_tree(seed * 7 + static_cast<std::uint64_t>(i) + 1, depth - 1);
+  }
+  return sum;
+}
+
+bool tree_fails(std::uint64_t seed, int depth) {
+  if (mix(seed) % 500 == 0) {
+    return true;
+  }
+  if (depth == 0) {
+    return false;
+  }
+  const auto width = static_cast<int>(mix(seed + 1) % 6);
+  for (int i = 0; i < width; ++i) {
+    if (tree_fails(seed * 7 + static_cast<std::uint64_t>(i) + 1, depth - 1)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+} // namespace
+
+TEST_CASE("random nested maps give the closed-form result from several callers at once",
+          "[thread_pool][stress]") {
+  yt::thread_pool pool(4);
+  std::atomic<int> mismatches{0};
+  std::atomic<int> checked{0};
+  std::vector<std::thread> callers;
+  for (int caller = 0; caller < 3; ++caller) {
+    callers.emplace_back([&, caller] {
+      for (int round = 0; round < 40; ++round) {
+        const auto base = static_cast<std::uint64_t>(caller * 1000 + round);
+        const bool may_fail = round % 2 == 1;
+        const std::vector<std::uint64_t> roots{base, base + 100, base + 200};
+        std::vector<std::uint64_t> expected;
+        bool fails = false;
+        for (std::uint64_t root : roots) {
+          expected.push_back(expected_tree(root, 5));
+          fails = fails || (may_fail && tree_fails(root, 5));
+        }
+        try {
+          const auto values = pool.map(
+              [may_fail](std::uint64_t root) { return tree(root, 5, may_fail); }, roots);
+          if (fails || values != expected) {
+            mismatches.fetch_add(1);
+          }
+        } catch (const tree_failure&) {
+          if (!fails) {
+            mismatches.fetch_add(1);
+          }
+        }
+        checked.fetch_add(1);
+      }
+    });
+  }
+  for (std::thread& caller : callers) {
+    caller.join();
+  }
+  CHECK(checked.load() == 120);
+  CHECK(mismatches.load() == 0);
+}
+
+TEST_CASE("bursts of work separated by idle gaps are never lost", "[thread_pool][stress]") {
+  yt::thread_pool pool(4);
+  for (int burst = 0; burst < 200; ++burst) {
+    const auto count = static_cast<std::size_t>(burst % 7 + 1);
+    const auto values = pool.map(
+        [](int x) -> yt::task<int> { co_return x + 1; },
+        std::views::iota(0, static_cast<int>(count)));
+    REQUIRE(values.size() == count);
+    REQUIRE(values.back() == static_cast<int>(count));
+    if (burst % 20 == 0) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(2)); // let workers park
+    }
+  }
+}

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <cstddef>
+#include <ctime>
+#include <filesystem>
+
+namespace yt_test {
+
+// Threads of this process right now, read from /proc (Linux).
+inline std::size_t process_thread_count() {
+  std::size_t count = 0;
+  for ([[maybe_unused]] const auto& entry :
+       std::filesystem::directory_iterator("/proc/self/task")) {
+    ++count;
+  }
+  return count;
+}
+
+// CPU seconds consumed by all threads of this process so far.
+inline double process_cpu_seconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) + static_cast<double>(now.tv_nsec) * 1e-9;
+}
+
+} // namespace yt_test

@@ -1,0 +1,145 @@
+#include <catch2/catch.hpp>
+
+#include <support/threads.hpp>
+
+#include <yieldtasks/available_concurrency.hpp>
+#include <yieldtasks/inline_executor.hpp>
+#include <yieldtasks/sync_wait.hpp>
+#include <yieldtasks/taskmap.hpp>
+#include <yieldtasks/thread_pool.hpp>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <ranges>
+#include <set>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+TEST_CASE("a default thread_pool has available_concurrency() workers", "[thread_pool]") {
+  yt::thread_pool pool;
+  CHECK(pool.size() == yt::available_concurrency());
+  CHECK(pool.size() >= 1);
+}
+
+TEST_CASE("a thread_pool of zero threads is rejected", "[thread_pool]") {
+  CHECK_THROWS_AS(yt::thread_pool(0), std::invalid_argument);
+}
+
+TEST_CASE("a nested map runs on the pool's workers and creates no threads", "[thread_pool]") {
+  constexpr std::size_t workers = 3;
+  const std::size_t before = yt_test::process_thread_count();
+  yt::thread_pool pool(workers);
+  std::atomic<std::size_t> most_threads{0};
+  std::mutex ids_mutex;
+  std::set<std::thread::id> ids;
+  auto leaf = [&](int x) {
+    const std::size_t now = yt_test::process_thread_count();
+    std::size_t seen = most_threads.load();
+    while (now > seen && !most_threads.compare_exchange_weak(seen, now)) {
+    }
+    const std::lock_guard lock(ids_mutex);
+    ids.insert(std::this_thread::get_id());
+    return x;
+  };
+  auto middle = [&](int x) -> yt::task<int> {
+    const auto inner = std::views::iota(0, 8);
+    std::vector<int> values = co_await yt::taskmap(leaf, inner);
+    co_return values[7] + x;
+  };
+  auto outer = [&](int x) -> yt::task<int> {
+    const auto inner = std::views::iota(0, 8);
+    std::vector<int> values = co_await yt::taskmap(middle, inner);
+    co_return values[0] + x;
+  };
+  const std::vector<int> results = pool.map(outer, std::views::iota(0, 16));
+  CHECK(results[15] == 22);
+  CHECK(most_threads.load() == before + workers);
+  CHECK(ids.size() <= workers);
+  CHECK(ids.count(std::this_thread::get_id()) == 0);
+}
+
+TEST_CASE("an idle pool uses less than 2% of a core", "[thread_pool]") {
+  yt::thread_pool pool(4);
+  pool.map([](int x) { return x; }, std::views::iota(0, 10'000)); // wake every worker once
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));    // let the spinning end
+  const double cpu_before = yt_test::process_cpu_seconds();
+  const auto wall_before = std::chrono::steady_clock::now();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  const double cpu = yt_test::process_cpu_seconds() - cpu_before;
+  const double wall =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_before).count();
+  CHECK(cpu < 0.02 * wall);
+}
+
+TEST_CASE("blocking entries called from a worker throw usage_error", "[thread_pool]") {
+  yt::thread_pool pool(2);
+  auto nested_map = [&pool]() -> yt::task<int> {
+    try {
+      pool.map([](int x) { return x; }, std::views::iota(0, 4));
+    } catch (const yt::usage_error&) {
+      co_return 1;
+    }
+    co_return 0;
+  };
+  auto nested_sync_wait = [&pool]() -> yt::task<int> {
+    auto inner = []() -> yt::task<int> { co_return 5; };
+    try {
+      static_cast<void>(yt::sync_wait(pool, inner()));
+    } catch (const yt::usage_error&) {
+      co_return 1;
+    }
+    co_return 0;
+  };
+  CHECK(pool.sync_wait(nested_map()) == 1);
+  CHECK(pool.sync_wait(nested_sync_wait()) == 1);
+}
+
+TEST_CASE("an inline_executor may run inside a pool task", "[thread_pool]") {
+  yt::thread_pool pool(2);
+  auto inside = []() -> yt::task<int> {
+    yt::inline_executor serial;
+    const std::vector<int> values = serial.map([](int x) { return x * 2; }, std::views::iota(0, 5));
+    co_return values[4];
+  };
+  CHECK(pool.sync_wait(inside()) == 8);
+}
+
+TEST_CASE("several threads may block on one pool at once", "[thread_pool]") {
+  yt::thread_pool pool(2);
+  std::vector<std::thread> callers;
+  std::atomic<int> correct{0};
+  for (int c = 0; c < 4; ++c) {
+    callers.emplace_back([&pool, &correct, c] {
+      for (int round = 0; round < 50; ++round) {
+        const auto values = pool.map([c](int x) { return x + c; }, std::views::iota(0, 200));
+        if (values[199] == 199 + c) {
+          correct.fetch_add(1);
+        }
+      }
+    });
+  }
+  for (std::thread& caller : callers) {
+    caller.join();
+  }
+  CHECK(correct.load() == 200);
+}
+
+TEST_CASE("yt::sync_wait runs a task on any executor", "[thread_pool]") {
+  auto answer = []() -> yt::task<int> { co_return 42; };
+  yt::thread_pool pool(2);
+  yt::inline_executor serial;
+  CHECK(yt::sync_wait(pool, answer()) == 42);
+  CHECK(yt::sync_wait(serial, answer()) == 42);
+  STATIC_REQUIRE(yt::executor<yt::thread_pool>);
+  STATIC_REQUIRE(yt::executor<yt::inline_executor>);
+}
+
+TEST_CASE("pools can be created and destroyed repeatedly", "[thread_pool]") {
+  for (int round = 0; round < 50; ++round) {
+    yt::thread_pool pool(static_cast<std::size_t>(round % 4 + 1));
+    CHECK(pool.map([](int x) { return x; }, std::views::iota(0, 10))[9] == 9);
+  }
+}
