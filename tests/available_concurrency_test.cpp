@@ -1,9 +1,9 @@
+#include <sched.h>
+#include <thread>
+
 #include <catch2/catch.hpp>
 
 #include <yieldtasks/available_concurrency.hpp>
-
-#include <sched.h>
-#include <thread>
 
 TEST_CASE("available_concurrency counts the CPUs this process may use", "[available_concurrency]") {
   const std::size_t count = yt::available_concurrency();

@@ -1,15 +1,15 @@
+#include <atomic>
+#include <optional>
+#include <ranges>
+#include <stdexcept>
+#include <vector>
+
 #include <catch2/catch.hpp>
 
 #include <yieldtasks/inline_executor.hpp>
 #include <yieldtasks/stop_source.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
-
-#include <atomic>
-#include <optional>
-#include <ranges>
-#include <stdexcept>
-#include <vector>
 
 // Cancellation and exceptions: both stop the items of a map that have not started.
 

@@ -1,3 +1,8 @@
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <utility>
+
 #include <catch2/catch.hpp>
 
 #include <support/lifetime_counter.hpp>
@@ -6,16 +11,15 @@
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/thread_pool.hpp>
 
-#include <memory>
-#include <stdexcept>
-#include <string>
-#include <utility>
-
 namespace {
 
-yt::task<int> forty_two() { co_return 42; }
+yt::task<int> forty_two() {
+  co_return 42;
+}
 
-yt::task<int> add_one(yt::task<int> inner) { co_return 1 + co_await std::move(inner); }
+yt::task<int> add_one(yt::task<int> inner) {
+  co_return 1 + co_await std::move(inner);
+}
 
 yt::task<void> set_flag(bool& flag) {
   flag = true;
@@ -34,7 +38,9 @@ yt::task<long> count_down(long n) {
   co_return 1 + co_await count_down(n - 1);
 }
 
-yt::task<int> keep(yt_test::lifetime_counter counter) { co_return counter.value(); }
+yt::task<int> keep(yt_test::lifetime_counter counter) {
+  co_return counter.value();
+}
 
 } // namespace
 
@@ -59,9 +65,7 @@ TEST_CASE("task rethrows the exception its body threw", "[task]") {
 
 TEST_CASE("task is lazy: nothing runs until it is awaited", "[task]") {
   bool flag = false;
-  {
-    auto never_awaited = set_flag(flag);
-  }
+  { auto never_awaited = set_flag(flag); }
   CHECK_FALSE(flag);
 }
 

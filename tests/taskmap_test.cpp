@@ -1,11 +1,3 @@
-#include <catch2/catch.hpp>
-
-#include <support/lifetime_counter.hpp>
-
-#include <yieldtasks/inline_executor.hpp>
-#include <yieldtasks/taskmap.hpp>
-#include <yieldtasks/thread_pool.hpp>
-
 #include <array>
 #include <atomic>
 #include <cmath>
@@ -19,13 +11,27 @@
 #include <string>
 #include <vector>
 
+#include <catch2/catch.hpp>
+
+#include <support/lifetime_counter.hpp>
+
+#include <yieldtasks/inline_executor.hpp>
+#include <yieldtasks/taskmap.hpp>
+#include <yieldtasks/thread_pool.hpp>
+
 namespace {
 
-int square(int x) { return x * x; }
+int square(int x) {
+  return x * x;
+}
 
-yt::task<int> square_task(int x) { co_return x* x; }
+yt::task<int> square_task(int x) {
+  co_return x* x;
+}
 
-double leaf(int x) { return std::sin(x) * 1e-3 + std::sqrt(static_cast<double>(x)); }
+double leaf(int x) {
+  return std::sin(x) * 1e-3 + std::sqrt(static_cast<double>(x));
+}
 
 yt::task<double> middle(int x) {
   std::vector<int> inputs(8);
@@ -45,8 +51,7 @@ yt::task<double> top(int x) {
 }
 
 // Runs the same checks on both backends.
-template <class Body>
-void on_each_backend(Body body) {
+template <class Body> void on_each_backend(Body body) {
   SECTION("inline_executor") {
     yt::inline_executor serial;
     body(serial);
@@ -142,8 +147,7 @@ TEST_CASE("results are bit-equal between inline_executor and thread_pool", "[tas
 TEST_CASE("taskmap references an lvalue range's elements", "[taskmap]") {
   on_each_backend([](auto& executor) {
     std::vector<int> values{1, 2, 3, 4};
-    std::vector<const int*> seen =
-        executor.map([](const int& value) { return &value; }, values);
+    std::vector<const int*> seen = executor.map([](const int& value) { return &value; }, values);
     for (std::size_t i = 0; i < values.size(); ++i) {
       CHECK(seen[i] == &values[i]);
     }
@@ -187,8 +191,8 @@ TEST_CASE("taskmap results may be bool or lack a default constructor", "[taskmap
   on_each_backend([](auto& executor) {
     const auto inputs = std::views::iota(0, 1'000);
     const std::vector<bool> odd = executor.map([](int x) { return x % 2 == 1; }, inputs);
-    const std::vector<no_default> wrapped = executor.map(
-        [](int x) -> yt::task<no_default> { co_return no_default(x); }, inputs);
+    const std::vector<no_default> wrapped =
+        executor.map([](int x) -> yt::task<no_default> { co_return no_default(x); }, inputs);
     for (int x = 0; x < 1'000; ++x) {
       REQUIRE(odd[static_cast<std::size_t>(x)] == (x % 2 == 1));
       REQUIRE(wrapped[static_cast<std::size_t>(x)].value == x);
@@ -249,8 +253,8 @@ TEST_CASE("a map of a million items completes with every result", "[taskmap]") {
     const std::vector<long> plain =
         executor.map([](int x) { return static_cast<long>(x); }, inputs);
     CHECK(std::reduce(plain.begin(), plain.end()) == 499'999'500'000L);
-    const std::vector<long> coroutine = executor.map(
-        [](int x) -> yt::task<long> { co_return static_cast<long>(x); }, inputs);
+    const std::vector<long> coroutine =
+        executor.map([](int x) -> yt::task<long> { co_return static_cast<long>(x); }, inputs);
     CHECK(std::reduce(coroutine.begin(), coroutine.end()) == 499'999'500'000L);
   });
 }

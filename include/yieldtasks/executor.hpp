@@ -1,9 +1,9 @@
 #pragma once
 
-#include <yieldtasks/task.hpp>
-
 #include <concepts>
 #include <vector>
+
+#include <yieldtasks/task.hpp>
 
 namespace yt {
 

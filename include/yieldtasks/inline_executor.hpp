@@ -1,14 +1,14 @@
 #pragma once
 
+#include <ranges>
+#include <utility>
+
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/root_task.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/usage_error.hpp>
-
-#include <ranges>
-#include <utility>
 
 namespace yt {
 
@@ -29,8 +29,7 @@ namespace yt {
 class inline_executor {
 public:
   /// Runs `work` to completion on the calling thread and returns its result.
-  template <class T>
-  T sync_wait(task<T> work) const {
+  template <class T> T sync_wait(task<T> work) const {
     detail::worker self(nullptr, nullptr, 1);
     const detail::worker::scope installed(self);
     detail::result_box<T> box;

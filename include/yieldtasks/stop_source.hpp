@@ -5,8 +5,7 @@
 namespace yt {
 
 namespace detail {
-template <class F, class View>
-class taskmap_awaitable;
+template <class F, class View> class taskmap_awaitable;
 }
 
 /// Lets the items of one `taskmap` stop the items of that map that have not started yet.
@@ -33,8 +32,7 @@ public:
   }
 
 private:
-  template <class F, class View>
-  friend class detail::taskmap_awaitable;
+  template <class F, class View> friend class detail::taskmap_awaitable;
   explicit stop_source(std::atomic<bool>& flag) noexcept : m_flag(&flag) {}
 
   std::atomic<bool>* m_flag;

@@ -1,9 +1,9 @@
 #pragma once
 
+#include <utility>
+
 #include <yieldtasks/executor.hpp>
 #include <yieldtasks/task.hpp>
-
-#include <utility>
 
 namespace yt {
 
@@ -18,8 +18,7 @@ namespace yt {
 /// yt::thread_pool pool;
 /// int answer = yt::sync_wait(pool, compute());
 /// ```
-template <executor Executor, class T>
-T sync_wait(Executor& executor, task<T> work) {
+template <executor Executor, class T> T sync_wait(Executor& executor, task<T> work) {
   return executor.sync_wait(std::move(work));
 }
 

@@ -1,10 +1,5 @@
 #pragma once
 
-#include <yieldtasks/detail/frame_allocator.hpp>
-#include <yieldtasks/detail/job.hpp>
-#include <yieldtasks/detail/worker.hpp>
-#include <yieldtasks/usage_error.hpp>
-
 #include <coroutine>
 #include <cstddef>
 #include <exception>
@@ -12,23 +7,26 @@
 #include <type_traits>
 #include <utility>
 
+#include <yieldtasks/detail/frame_allocator.hpp>
+#include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/usage_error.hpp>
+
 namespace yt {
 
-template <class T = void>
-class task;
+template <class T = void> class task;
 
 namespace detail {
 
-template <class T>
-class task_promise;
+template <class T> class task_promise;
 
-// Receives the outcome of a task started as a taskmap item instead of by co_await.
-template <class T>
+// Receives the completion of a task started as an item of a map or a when_all instead of by
+// co_await. `frame` is the finished task's frame (a task_promise<T> of the T the sink expects).
 class item_sink {
 public:
-  // Takes the result or exception out of `frame`, destroys it and returns what to resume next.
+  // Takes what it needs from `frame` and returns what to resume next.
   virtual std::coroutine_handle<> complete(std::size_t index,
-                                           std::coroutine_handle<task_promise<T>> frame) noexcept = 0;
+                                           std::coroutine_handle<> frame) noexcept = 0;
 
 protected:
   item_sink() = default;
@@ -51,24 +49,34 @@ public:
   resume_job& start_job() noexcept { return m_start; }
   void set_continuation(resume_job& continuation) noexcept { m_continuation = &continuation; }
 
-protected:
-  task_promise_base() = default;
+  [[nodiscard]] bool failed() const noexcept { return m_exception != nullptr; }
+
+  // Makes this task an item whose completion goes to `sink` instead of an awaiting coroutine.
+  void bind_to_sink(item_sink& sink, std::size_t index) noexcept {
+    m_sink = &sink;
+    m_index = index;
+  }
+
   void rethrow_if_failed() const {
     if (m_exception) {
       std::rethrow_exception(m_exception);
     }
   }
 
+protected:
+  task_promise_base() = default;
+
   resume_job m_start;
   resume_job* m_continuation = nullptr;
+  item_sink* m_sink = nullptr;
+  std::size_t m_index = 0;
   std::exception_ptr m_exception;
 };
 
-template <class T>
-class task_promise_storage : public task_promise_base {
+template <class T> class task_promise_storage : public task_promise_base {
 public:
   template <class U = T>
-    requires std::convertible_to<U&&, T>
+  requires std::convertible_to<U&&, T>
   void return_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
     m_value.emplace(std::forward<U>(value));
   }
@@ -82,15 +90,13 @@ private:
   std::optional<T> m_value;
 };
 
-template <>
-class task_promise_storage<void> : public task_promise_base {
+template <> class task_promise_storage<void> : public task_promise_base {
 public:
   void return_void() const noexcept {}
   void take_result() const { rethrow_if_failed(); }
 };
 
-template <class T>
-class task_promise final : public task_promise_storage<T> {
+template <class T> class task_promise final : public task_promise_storage<T> {
 public:
   task<T> get_return_object() noexcept;
 
@@ -108,22 +114,15 @@ public:
     };
     return final_awaiter{};
   }
-
-  // Makes this task a taskmap item whose outcome goes to `sink` instead of an awaiting coroutine.
-  void bind_to_sink(item_sink<T>& sink, std::size_t index) noexcept {
-    m_sink = &sink;
-    m_index = index;
-  }
-
-private:
-  item_sink<T>* m_sink = nullptr;
-  std::size_t m_index = 0;
 };
 
 struct task_access {
-  template <class T>
-  static std::coroutine_handle<task_promise<T>> release(task<T>& t) noexcept {
+  template <class T> static std::coroutine_handle<task_promise<T>> release(task<T>& t) noexcept {
     return std::exchange(t.m_frame, {});
+  }
+  template <class T>
+  static std::coroutine_handle<task_promise<T>> frame(const task<T>& t) noexcept {
+    return t.m_frame;
   }
 };
 
@@ -150,8 +149,7 @@ struct task_access {
 /// yt::task<int> answer() { co_return 42; }
 /// yt::task<int> twice() { co_return 2 * co_await answer(); }
 /// ```
-template <class T>
-class [[nodiscard]] task {
+template <class T> class [[nodiscard]] task {
   static_assert(!std::is_reference_v<T>, "yt::task<T&> is not supported: return a pointer or a "
                                          "std::reference_wrapper");
 
@@ -214,8 +212,7 @@ private:
   std::coroutine_handle<promise_type> m_frame;
 };
 
-template <class T>
-task<T> detail::task_promise<T>::get_return_object() noexcept {
+template <class T> task<T> detail::task_promise<T>::get_return_object() noexcept {
   return task<T>{std::coroutine_handle<task_promise<T>>::from_promise(*this)};
 }
 

@@ -1,13 +1,5 @@
 #pragma once
 
-#include <yieldtasks/detail/frame_allocator.hpp>
-#include <yieldtasks/detail/indexed_range.hpp>
-#include <yieldtasks/detail/job.hpp>
-#include <yieldtasks/detail/worker.hpp>
-#include <yieldtasks/stop_source.hpp>
-#include <yieldtasks/task.hpp>
-#include <yieldtasks/usage_error.hpp>
-
 #include <atomic>
 #include <concepts>
 #include <coroutine>
@@ -21,18 +13,24 @@
 #include <utility>
 #include <vector>
 
+#include <yieldtasks/detail/frame_allocator.hpp>
+#include <yieldtasks/detail/indexed_range.hpp>
+#include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/stop_source.hpp>
+#include <yieldtasks/task.hpp>
+#include <yieldtasks/usage_error.hpp>
+
 namespace yt {
 
 namespace detail {
 
-template <class T>
-struct task_traits {
+template <class T> struct task_traits {
   static constexpr bool is_task = false;
   using value_type = std::remove_cvref_t<T>;
 };
 
-template <class T>
-struct task_traits<task<T>> {
+template <class T> struct task_traits<task<T>> {
   static constexpr bool is_task = true;
   using value_type = T;
 };
@@ -41,10 +39,9 @@ template <class F, class Reference>
 concept takes_stop_source = std::invocable<F&, Reference, stop_source>;
 
 template <class F, class Reference>
-using item_result_t =
-    typename std::conditional_t<takes_stop_source<F, Reference>,
-                                std::invoke_result<F&, Reference, stop_source>,
-                                std::invoke_result<F&, Reference>>::type;
+using item_result_t = typename std::conditional_t<takes_stop_source<F, Reference>,
+                                                  std::invoke_result<F&, Reference, stop_source>,
+                                                  std::invoke_result<F&, Reference>>::type;
 
 template <class F, class Reference>
 concept taskmap_function = std::invocable<F&, Reference> || takes_stop_source<F, Reference>;
@@ -66,10 +63,7 @@ struct split_job : job {
 // so a map of N items costs O(log N) pushes when nobody steals. Coroutine items are started one
 // at a time by a single spawn job that re-pushes itself with the next index before it transfers
 // into the item (work-first): the worker runs the item, and thieves take the rest of the map.
-template <class F, class View>
-class [[nodiscard]] taskmap_awaitable final
-    : public item_sink<typename task_traits<
-          item_result_t<F, typename indexed_range<View>::reference>>::value_type> {
+template <class F, class View> class [[nodiscard]] taskmap_awaitable final : public item_sink {
   using reference = typename indexed_range<View>::reference;
   using call_result = item_result_t<F, reference>;
   using value_type = typename task_traits<call_result>::value_type;
@@ -79,10 +73,9 @@ class [[nodiscard]] taskmap_awaitable final
   static constexpr bool returns_void = std::is_void_v<value_type>;
   // Writing results straight into the returned vector needs default-constructible values, and
   // not vector<bool>, whose elements share bytes and so cannot be written concurrently.
-  static constexpr bool direct_results = !cancellable && !returns_void &&
-                                         std::default_initializable<value_type> &&
-                                         std::is_move_assignable_v<value_type> &&
-                                         !std::is_same_v<value_type, bool>;
+  static constexpr bool direct_results =
+      !cancellable && !returns_void && std::default_initializable<value_type> &&
+      std::is_move_assignable_v<value_type> && !std::is_same_v<value_type, bool>;
 
   struct no_results {};
   using result_vector = std::conditional_t<direct_results, std::vector<value_type>,
@@ -155,8 +148,7 @@ private:
     }
   }
 
-  template <class Value>
-  void store(std::size_t index, Value&& value) {
+  template <class Value> void store(std::size_t index, Value&& value) {
     if constexpr (direct_results) {
       m_results[index] = std::forward<Value>(value);
     } else {
@@ -275,8 +267,9 @@ private:
     }
   }
 
-  std::coroutine_handle<> complete(
-      std::size_t index, std::coroutine_handle<task_promise<value_type>> frame) noexcept override {
+  std::coroutine_handle<> complete(std::size_t index,
+                                   std::coroutine_handle<> finished) noexcept override {
+    auto frame = std::coroutine_handle<task_promise<value_type>>::from_address(finished.address());
     try {
       if constexpr (returns_void) {
         frame.promise().take_result();
@@ -339,8 +332,8 @@ private:
 /// }
 /// ```
 template <class F, std::ranges::input_range Range>
-  requires detail::taskmap_function<
-      F, typename detail::indexed_range<std::views::all_t<Range>>::reference>
+requires detail::taskmap_function<
+    F, typename detail::indexed_range<std::views::all_t<Range>>::reference>
 [[nodiscard]] auto taskmap(F&& fn, Range&& range) {
   return detail::taskmap_awaitable<F, std::views::all_t<Range>>(
       std::forward<F>(fn), std::views::all(std::forward<Range>(range)));

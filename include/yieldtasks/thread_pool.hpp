@@ -1,16 +1,5 @@
 #pragma once
 
-#include <yieldtasks/available_concurrency.hpp>
-#include <yieldtasks/config.hpp>
-#include <yieldtasks/detail/cpu_relax.hpp>
-#include <yieldtasks/detail/event_count.hpp>
-#include <yieldtasks/detail/job.hpp>
-#include <yieldtasks/detail/root_task.hpp>
-#include <yieldtasks/detail/worker.hpp>
-#include <yieldtasks/task.hpp>
-#include <yieldtasks/taskmap.hpp>
-#include <yieldtasks/usage_error.hpp>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +11,17 @@
 #include <thread>
 #include <utility>
 #include <vector>
+
+#include <yieldtasks/available_concurrency.hpp>
+#include <yieldtasks/config.hpp>
+#include <yieldtasks/detail/cpu_relax.hpp>
+#include <yieldtasks/detail/event_count.hpp>
+#include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/root_task.hpp>
+#include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/task.hpp>
+#include <yieldtasks/taskmap.hpp>
+#include <yieldtasks/usage_error.hpp>
 
 namespace yt {
 
@@ -90,8 +90,7 @@ public:
 
   /// Runs `work` on the pool and blocks the calling thread until it finishes; returns its result
   /// or rethrows its exception. **Exceptions.** `yt::usage_error` if called from a worker thread.
-  template <class T>
-  T sync_wait(task<T> work) {
+  template <class T> T sync_wait(task<T> work) {
     refuse_on_worker("sync_wait");
     detail::result_box<T> box;
     detail::blocking_signal finished;

@@ -14,3 +14,4 @@
 #include <yieldtasks/thread_pool.hpp>
 #include <yieldtasks/usage_error.hpp>
 #include <yieldtasks/version.hpp>
+#include <yieldtasks/when_all.hpp>

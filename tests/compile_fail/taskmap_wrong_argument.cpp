@@ -1,10 +1,12 @@
 // taskmap checks that the function can be called with the range's elements.
-#include <yieldtasks/taskmap.hpp>
-
 #include <string>
 #include <vector>
 
-int length(const std::string& s) { return static_cast<int>(s.size()); }
+#include <yieldtasks/taskmap.hpp>
+
+int length(const std::string& s) {
+  return static_cast<int>(s.size());
+}
 
 yt::task<int> wrong() {
   const std::vector<int> numbers{1, 2, 3};

@@ -1,11 +1,11 @@
-#include <catch2/catch.hpp>
-
-#include <yieldtasks/detail/chase_lev_deque.hpp>
-
 #include <atomic>
 #include <cstdint>
 #include <thread>
 #include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <yieldtasks/detail/chase_lev_deque.hpp>
 
 namespace {
 constexpr std::intptr_t empty = 0;

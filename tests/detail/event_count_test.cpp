@@ -1,10 +1,10 @@
-#include <catch2/catch.hpp>
-
-#include <yieldtasks/detail/event_count.hpp>
-
 #include <atomic>
 #include <thread>
 #include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <yieldtasks/detail/event_count.hpp>
 
 // A lost wake-up would leave a consumer asleep with work pending: the test would hang and hit
 // its ctest timeout instead of passing.

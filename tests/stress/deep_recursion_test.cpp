@@ -1,10 +1,10 @@
+#include <array>
+
 #include <catch2/catch.hpp>
 
 #include <yieldtasks/inline_executor.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
-
-#include <array>
 
 // Built twice by CMake: with the build type's flags and with -O0, where g++ does not turn
 // symmetric transfer into a tail call; YT_MAX_TRANSFER_DEPTH must keep the stack bounded there.

@@ -1,8 +1,3 @@
-#include <catch2/catch.hpp>
-
-#include <yieldtasks/taskmap.hpp>
-#include <yieldtasks/thread_pool.hpp>
-
 #include <atomic>
 #include <cstdint>
 #include <optional>
@@ -10,6 +5,11 @@
 #include <stdexcept>
 #include <thread>
 #include <vector>
+
+#include <catch2/catch.hpp>
+
+#include <yieldtasks/taskmap.hpp>
+#include <yieldtasks/thread_pool.hpp>
 
 // Randomised nested maps meant to run under ThreadSanitizer: every shape of map (plain,
 // coroutine, cancellable, throwing, empty, one item) at several depths, from several blocking
@@ -111,8 +111,8 @@ TEST_CASE("random nested maps give the closed-form result from several callers a
           fails = fails || (may_fail && tree_fails(root, 5));
         }
         try {
-          const auto values = pool.map(
-              [may_fail](std::uint64_t root) { return tree(root, 5, may_fail); }, roots);
+          const auto values =
+              pool.map([may_fail](std::uint64_t root) { return tree(root, 5, may_fail); }, roots);
           if (fails || values != expected) {
             mismatches.fetch_add(1);
           }
@@ -136,9 +136,8 @@ TEST_CASE("bursts of work separated by idle gaps are never lost", "[thread_pool]
   yt::thread_pool pool(4);
   for (int burst = 0; burst < 200; ++burst) {
     const auto count = static_cast<std::size_t>(burst % 7 + 1);
-    const auto values = pool.map(
-        [](int x) -> yt::task<int> { co_return x + 1; },
-        std::views::iota(0, static_cast<int>(count)));
+    const auto values = pool.map([](int x) -> yt::task<int> { co_return x + 1; },
+                                 std::views::iota(0, static_cast<int>(count)));
     REQUIRE(values.size() == count);
     REQUIRE(values.back() == static_cast<int>(count));
     if (burst % 20 == 0) {

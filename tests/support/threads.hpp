@@ -6,6 +6,18 @@
 
 namespace yt_test {
 
+#if defined(__SANITIZE_THREAD__)
+inline constexpr bool thread_sanitizer = true;
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+inline constexpr bool thread_sanitizer = true;
+#else
+inline constexpr bool thread_sanitizer = false;
+#endif
+#else
+inline constexpr bool thread_sanitizer = false;
+#endif
+
 // Threads of this process right now, read from /proc (Linux).
 inline std::size_t process_thread_count() {
   std::size_t count = 0;

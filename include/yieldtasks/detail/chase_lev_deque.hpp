@@ -1,12 +1,12 @@
 #pragma once
 
-#include <yieldtasks/config.hpp>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <vector>
+
+#include <yieldtasks/config.hpp>
 
 // A Chase-Lev work-stealing deque (Chase & Lev, SPAA 2005; memory orders after Lê, Pop, Cohen and
 // Zappa Nardelli, PPoPP 2013).
@@ -27,8 +27,8 @@
 namespace yt::detail {
 
 template <class T>
-  requires std::is_trivially_copyable_v<T> && std::atomic<T>::is_always_lock_free
-class chase_lev_deque {
+requires std::is_trivially_copyable_v<T> &&
+    std::atomic<T>::is_always_lock_free class chase_lev_deque {
 public:
   explicit chase_lev_deque(std::size_t capacity = YT_DEQUE_INITIAL_CAPACITY) {
     m_rings.push_back(std::make_unique<ring>(round_up_to_power_of_two(capacity)));
@@ -76,8 +76,8 @@ public:
     return item;
   }
 
-  /// Any thread. Takes the oldest item (FIFO), or returns `empty_value` if the deque looked empty or
-  /// another thread won the race for the item.
+  /// Any thread. Takes the oldest item (FIFO), or returns `empty_value` if the deque looked empty
+  /// or another thread won the race for the item.
   T steal(T empty_value) {
     std::int64_t top = m_top.load(std::memory_order_seq_cst);
     // Synchronizes with the owner's seq_cst store in push(): the item's slot and the object it

@@ -1,9 +1,9 @@
 #pragma once
 
-#include <yieldtasks/config.hpp>
-
 #include <cstddef>
 #include <new>
+
+#include <yieldtasks/config.hpp>
 
 // Per-thread free lists for coroutine frames and split jobs, so that spawning a task costs no
 // global-allocator call in the steady state and takes no lock.

@@ -12,8 +12,7 @@ namespace yt::detail {
 // over workers needs. Random-access ranges are indexed in place; other forward ranges get a vector
 // of iterators (one pass, one allocation); single-pass input ranges are read once into a vector of
 // values, which the items then reference.
-template <std::ranges::input_range View>
-class indexed_range {
+template <std::ranges::input_range View> class indexed_range {
   static constexpr bool random_access = std::ranges::random_access_range<View>;
   static constexpr bool multi_pass = std::ranges::forward_range<View>;
 

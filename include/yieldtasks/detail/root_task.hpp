@@ -1,9 +1,5 @@
 #pragma once
 
-#include <yieldtasks/detail/frame_allocator.hpp>
-#include <yieldtasks/task.hpp>
-#include <yieldtasks/taskmap.hpp>
-
 #include <condition_variable>
 #include <coroutine>
 #include <exception>
@@ -11,11 +7,14 @@
 #include <optional>
 #include <utility>
 
+#include <yieldtasks/detail/frame_allocator.hpp>
+#include <yieldtasks/task.hpp>
+#include <yieldtasks/taskmap.hpp>
+
 namespace yt::detail {
 
 // The outcome of a top-level task, read by the thread that waited for it.
-template <class T>
-struct result_box {
+template <class T> struct result_box {
   std::optional<T> value;
   std::exception_ptr error;
 
@@ -27,8 +26,7 @@ struct result_box {
   }
 };
 
-template <>
-struct result_box<void> {
+template <> struct result_box<void> {
   std::exception_ptr error;
 
   void take() const {
@@ -72,8 +70,7 @@ private:
 // The coroutine at the top of an executor run: awaits the user's task, stores its outcome and
 // then signals the waiting thread. It destroys its own frame before signalling, so nothing of it
 // is left once the waiter wakes.
-template <class Signal>
-class root_task {
+template <class Signal> class root_task {
 public:
   class promise_type {
   public:

@@ -1,12 +1,12 @@
 #pragma once
 
+#include <coroutine>
+#include <cstdint>
+
 #include <yieldtasks/config.hpp>
 #include <yieldtasks/detail/chase_lev_deque.hpp>
 #include <yieldtasks/detail/event_count.hpp>
 #include <yieldtasks/detail/job.hpp>
-
-#include <coroutine>
-#include <cstdint>
 
 namespace yt::detail {
 

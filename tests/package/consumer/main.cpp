@@ -1,10 +1,12 @@
-#include <yieldtasks/yieldtasks.hpp>
-
 #include <cstdio>
 #include <ranges>
 #include <vector>
 
-yt::task<int> square(int x) { co_return x* x; }
+#include <yieldtasks/yieldtasks.hpp>
+
+yt::task<int> square(int x) {
+  co_return x* x;
+}
 
 int main() {
   yt::thread_pool pool(2);

@@ -1,0 +1,161 @@
+#pragma once
+
+#include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/task.hpp>
+#include <yieldtasks/usage_error.hpp>
+
+#include <array>
+#include <atomic>
+#include <coroutine>
+#include <cstddef>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <variant>
+
+namespace yt {
+
+namespace detail {
+
+template <class T>
+using when_all_value_t = std::conditional_t<std::is_void_v<T>, std::monostate, T>;
+
+// Awaitable and state of one when_all, living in the awaiting frame like a taskmap. The tasks stay
+// owned by the awaitable (their frames hold the results until await_resume takes them); a single
+// spawn job starts them in order, re-pushing itself before each start so thieves take the rest.
+template <class... Ts>
+class [[nodiscard]] when_all_awaitable final : public item_sink {
+  static constexpr std::size_t count = sizeof...(Ts);
+
+public:
+  explicit when_all_awaitable(task<Ts>&&... tasks) : m_tasks(std::move(tasks)...) {
+    [this]<std::size_t... I>(std::index_sequence<I...>) {
+      ((m_frames[I] = task_access::frame(std::get<I>(m_tasks))), ...);
+      ((m_promises[I] = m_frames[I] ? &task_access::frame(std::get<I>(m_tasks)).promise()
+                                    : nullptr),
+       ...);
+    }(std::index_sequence_for<Ts...>{});
+  }
+
+  when_all_awaitable(const when_all_awaitable&) = delete;
+  when_all_awaitable& operator=(const when_all_awaitable&) = delete;
+  ~when_all_awaitable() = default;
+
+  [[nodiscard]] bool await_ready() const {
+    for (const std::coroutine_handle<> frame : m_frames) {
+      if (!frame) {
+        throw usage_error("yt::when_all: an empty (moved-from) task was passed");
+      }
+    }
+    return count == 0;
+  }
+
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) {
+    worker* self = worker::current();
+    if (self == nullptr) {
+      throw usage_error("yt::when_all: awaited outside a yieldtasks executor");
+    }
+    m_resume_parent.handle = parent;
+    return spawn_next(*self);
+  }
+
+  std::tuple<when_all_value_t<Ts>...> await_resume() {
+    for (const task_promise_base* promise : m_promises) {
+      promise->rethrow_if_failed();
+    }
+    return [this]<std::size_t... I>(std::index_sequence<I...>) {
+      return std::tuple<when_all_value_t<Ts>...>(take<I>()...);
+    }(std::index_sequence_for<Ts...>{});
+  }
+
+private:
+  struct spawn_job : job {
+    when_all_awaitable* owner;
+    std::size_t next;
+  };
+
+  template <std::size_t I>
+  when_all_value_t<std::tuple_element_t<I, std::tuple<Ts...>>> take() {
+    auto frame = task_access::frame(std::get<I>(m_tasks));
+    if constexpr (std::is_void_v<std::tuple_element_t<I, std::tuple<Ts...>>>) {
+      frame.promise().take_result();
+      return {};
+    } else {
+      return frame.promise().take_result();
+    }
+  }
+
+  static void run_spawn(job& self, worker& runner) noexcept {
+    runner.resume_nested(static_cast<spawn_job&>(self).owner->spawn_next(runner));
+  }
+
+  std::coroutine_handle<> spawn_next(worker& self) noexcept {
+    const std::size_t index = m_spawn.next;
+    if (m_stop.load(std::memory_order_relaxed)) {
+      return finish(count - index);
+    }
+    if (count - index > 1) {
+      m_spawn.next = index + 1;
+      self.push(m_spawn); // from here on another worker may own m_spawn
+    }
+    m_promises[index]->bind_to_sink(*this, index);
+    m_promises[index]->start_job().handle = m_frames[index];
+    return worker::transfer(m_promises[index]->start_job());
+  }
+
+  std::coroutine_handle<> complete(std::size_t index,
+                                   std::coroutine_handle<> /*frame*/) noexcept override {
+    if (m_promises[index]->failed()) {
+      m_stop.store(true, std::memory_order_relaxed);
+    }
+    return finish(1);
+  }
+
+  std::coroutine_handle<> finish(std::size_t finished) noexcept {
+    // acq_rel as in taskmap: the thread that reaches zero sees every child's result.
+    if (m_remaining.fetch_sub(finished, std::memory_order_acq_rel) == finished) {
+      return worker::transfer(m_resume_parent);
+    }
+    return std::noop_coroutine();
+  }
+
+  std::tuple<task<Ts>...> m_tasks;
+  std::array<std::coroutine_handle<>, count> m_frames{};
+  std::array<task_promise_base*, count> m_promises{};
+  std::atomic<std::size_t> m_remaining{count};
+  std::atomic<bool> m_stop{false};
+  resume_job m_resume_parent;
+  spawn_job m_spawn{{&run_spawn}, this, 0};
+};
+
+} // namespace detail
+
+/// Runs several tasks in parallel and yields all their results as a tuple; the fork/join
+/// primitive for a fixed number of heterogeneous children (`yt::taskmap` is for ranges).
+///
+/// The first task starts on the awaiting worker at once; the others are left for idle workers to
+/// steal and are otherwise run by the same worker next, in order. The awaiting task suspends and
+/// resumes when the last child finishes. A `task<void>` contributes a `std::monostate`.
+///
+/// **Exceptions.** After a child throws, children that have not started are skipped; once all
+/// started children have finished, the exception of the first failed child in argument order is
+/// rethrown.
+///
+/// **Complexity.** No allocation besides the children's frames; one deque push per child after
+/// the first. Cheaper than a two-item taskmap, which must allocate its result vector.
+///
+/// **Example.**
+/// ```cpp
+/// yt::task<long> fib(int n) {
+///   if (n < 2) co_return n;
+///   auto [a, b] = co_await yt::when_all(fib(n - 1), fib(n - 2));
+///   co_return a + b;
+/// }
+/// ```
+template <class... Ts>
+[[nodiscard]] auto when_all(task<Ts>... tasks) {
+  return detail::when_all_awaitable<Ts...>(std::move(tasks)...);
+}
+
+} // namespace yt

@@ -1,0 +1,79 @@
+#include <catch2/catch.hpp>
+
+#include <support/lifetime_counter.hpp>
+
+#include <yieldtasks/inline_executor.hpp>
+#include <yieldtasks/thread_pool.hpp>
+#include <yieldtasks/when_all.hpp>
+
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <variant>
+
+namespace {
+
+yt::task<long> fib(int n) {
+  if (n < 2) {
+    co_return n;
+  }
+  auto [a, b] = co_await yt::when_all(fib(n - 1), fib(n - 2));
+  co_return a + b;
+}
+
+yt::task<int> number(int x) { co_return x; }
+yt::task<std::string> text(std::string s) { co_return s + "!"; }
+yt::task<void> bump(std::atomic<int>& counter) {
+  counter.fetch_add(1);
+  co_return;
+}
+yt::task<int> fail_with(std::string message) {
+  throw std::runtime_error(message);
+  co_return 0; // NOLINT: makes this a coroutine
+}
+
+} // namespace
+
+TEST_CASE("when_all yields every child's result in argument order", "[when_all]") {
+  yt::thread_pool pool(2);
+  std::atomic<int> counter{0};
+  auto all = [&]() -> yt::task<bool> {
+    auto [i, s, v] = co_await yt::when_all(number(7), text("hi"), bump(counter));
+    static_assert(std::is_same_v<decltype(v), std::monostate>);
+    co_return i == 7 && s == "hi!";
+  };
+  CHECK(pool.sync_wait(all()));
+  CHECK(counter.load() == 1);
+}
+
+TEST_CASE("recursive fib through when_all is correct on both backends", "[when_all]") {
+  yt::inline_executor serial;
+  CHECK(serial.sync_wait(fib(20)) == 6765);
+  yt::thread_pool pool(4);
+  CHECK(pool.sync_wait(fib(25)) == 75025);
+}
+
+TEST_CASE("when_all rethrows the first failed child in argument order", "[when_all]") {
+  yt::thread_pool pool(2);
+  auto both_fail = []() -> yt::task<int> {
+    auto [a, b] = co_await yt::when_all(fail_with("first"), fail_with("second"));
+    co_return a + b;
+  };
+  yt::inline_executor serial;
+  CHECK_THROWS_WITH(serial.sync_wait(both_fail()), "first");
+  CHECK_THROWS(pool.sync_wait(both_fail()));
+}
+
+TEST_CASE("when_all destroys every child frame and argument", "[when_all]") {
+  yt_test::lifetime_counter::reset();
+  auto keep = [](yt_test::lifetime_counter c) -> yt::task<int> { co_return c.value(); };
+  auto pair = [&]() -> yt::task<int> {
+    auto [a, b] = co_await yt::when_all(keep(yt_test::lifetime_counter(1)),
+                                        keep(yt_test::lifetime_counter(2)));
+    co_return a + b;
+  };
+  yt::thread_pool pool(2);
+  CHECK(pool.sync_wait(pair()) == 3);
+  CHECK(yt_test::lifetime_counter::alive() == 0);
+}
