@@ -100,6 +100,22 @@ TEST_CASE("blocking entries called from a worker throw usage_error", "[thread_po
   CHECK(pool.sync_wait(nested_sync_wait()) == 1);
 }
 
+TEST_CASE("a blocking entry inside an inline_executor inside a pool task throws usage_error",
+          "[thread_pool]") {
+  yt::thread_pool pool(1); // one worker: blocking it would deadlock
+  auto blocks_inside_serial = [&pool]() -> yt::task<int> {
+    auto blocks = [&pool]() -> yt::task<int> {
+      co_return pool.map([](int x) { return x; }, std::views::iota(0, 3))[2];
+    };
+    try {
+      co_return yt::inline_executor{}.sync_wait(blocks());
+    } catch (const yt::usage_error&) {
+      co_return -1;
+    }
+  };
+  CHECK(pool.sync_wait(blocks_inside_serial()) == -1);
+}
+
 TEST_CASE("an inline_executor may run inside a pool task", "[thread_pool]") {
   yt::thread_pool pool(2);
   auto inside = []() -> yt::task<int> {

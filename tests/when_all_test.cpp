@@ -1,3 +1,9 @@
+#include <atomic>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <variant>
+
 #include <catch2/catch.hpp>
 
 #include <support/lifetime_counter.hpp>
@@ -5,12 +11,6 @@
 #include <yieldtasks/inline_executor.hpp>
 #include <yieldtasks/thread_pool.hpp>
 #include <yieldtasks/when_all.hpp>
-
-#include <atomic>
-#include <stdexcept>
-#include <string>
-#include <type_traits>
-#include <variant>
 
 namespace {
 
@@ -22,8 +22,12 @@ yt::task<long> fib(int n) {
   co_return a + b;
 }
 
-yt::task<int> number(int x) { co_return x; }
-yt::task<std::string> text(std::string s) { co_return s + "!"; }
+yt::task<int> number(int x) {
+  co_return x;
+}
+yt::task<std::string> text(std::string s) {
+  co_return s + "!";
+}
 yt::task<void> bump(std::atomic<int>& counter) {
   counter.fetch_add(1);
   co_return;

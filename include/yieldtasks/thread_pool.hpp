@@ -112,8 +112,7 @@ public:
 
 private:
   void refuse_on_worker(const char* entry) const {
-    const detail::worker* current = detail::worker::current();
-    if (current != nullptr && current->pool() != nullptr) {
+    if (detail::worker::current_thread_pool() != nullptr) {
       throw usage_error(std::string("yt::thread_pool::") + entry +
                         ": called from a worker thread, where blocking would starve the pool; "
                         "co_await the task or the yt::taskmap instead");

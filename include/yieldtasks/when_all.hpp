@@ -1,10 +1,5 @@
 #pragma once
 
-#include <yieldtasks/detail/job.hpp>
-#include <yieldtasks/detail/worker.hpp>
-#include <yieldtasks/task.hpp>
-#include <yieldtasks/usage_error.hpp>
-
 #include <array>
 #include <atomic>
 #include <coroutine>
@@ -13,6 +8,11 @@
 #include <type_traits>
 #include <utility>
 #include <variant>
+
+#include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/task.hpp>
+#include <yieldtasks/usage_error.hpp>
 
 namespace yt {
 
@@ -24,18 +24,18 @@ using when_all_value_t = std::conditional_t<std::is_void_v<T>, std::monostate, T
 // Awaitable and state of one when_all, living in the awaiting frame like a taskmap. The tasks stay
 // owned by the awaitable (their frames hold the results until await_resume takes them); a single
 // spawn job starts them in order, re-pushing itself before each start so thieves take the rest.
-template <class... Ts>
-class [[nodiscard]] when_all_awaitable final : public item_sink {
+template <class... Ts> class [[nodiscard]] when_all_awaitable final : public item_sink {
   static constexpr std::size_t count = sizeof...(Ts);
 
 public:
   explicit when_all_awaitable(task<Ts>&&... tasks) : m_tasks(std::move(tasks)...) {
     [this]<std::size_t... I>(std::index_sequence<I...>) {
       ((m_frames[I] = task_access::frame(std::get<I>(m_tasks))), ...);
-      ((m_promises[I] = m_frames[I] ? &task_access::frame(std::get<I>(m_tasks)).promise()
-                                    : nullptr),
+      ((m_promises[I] =
+            m_frames[I] ? &task_access::frame(std::get<I>(m_tasks)).promise() : nullptr),
        ...);
-    }(std::index_sequence_for<Ts...>{});
+    }
+    (std::index_sequence_for<Ts...>{});
   }
 
   when_all_awaitable(const when_all_awaitable&) = delete;
@@ -64,9 +64,7 @@ public:
     for (const task_promise_base* promise : m_promises) {
       promise->rethrow_if_failed();
     }
-    return [this]<std::size_t... I>(std::index_sequence<I...>) {
-      return std::tuple<when_all_value_t<Ts>...>(take<I>()...);
-    }(std::index_sequence_for<Ts...>{});
+    return take_all(std::index_sequence_for<Ts...>{});
   }
 
 private:
@@ -75,8 +73,12 @@ private:
     std::size_t next;
   };
 
-  template <std::size_t I>
-  when_all_value_t<std::tuple_element_t<I, std::tuple<Ts...>>> take() {
+  template <std::size_t... I>
+  std::tuple<when_all_value_t<Ts>...> take_all(std::index_sequence<I...> /*indices*/) {
+    return std::tuple<when_all_value_t<Ts>...>(take<I>()...);
+  }
+
+  template <std::size_t I> when_all_value_t<std::tuple_element_t<I, std::tuple<Ts...>>> take() {
     auto frame = task_access::frame(std::get<I>(m_tasks));
     if constexpr (std::is_void_v<std::tuple_element_t<I, std::tuple<Ts...>>>) {
       frame.promise().take_result();
@@ -153,8 +155,7 @@ private:
 ///   co_return a + b;
 /// }
 /// ```
-template <class... Ts>
-[[nodiscard]] auto when_all(task<Ts>... tasks) {
+template <class... Ts> [[nodiscard]] auto when_all(task<Ts>... tasks) {
   return detail::when_all_awaitable<Ts...>(std::move(tasks)...);
 }
 

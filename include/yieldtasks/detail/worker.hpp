@@ -26,11 +26,20 @@ public:
 
   [[nodiscard]] static worker* current() noexcept { return s_current; }
 
+  // The pool whose worker thread this is, or null; unlike current(), not changed by an inline
+  // executor running on that thread, which still must not block.
+  [[nodiscard]] static const void* current_thread_pool() noexcept { return s_thread_pool; }
+
   // Makes `w` the current thread's worker until destroyed; nests (an inline executor may run
   // inside a pool task).
   class scope {
   public:
-    explicit scope(worker& w) noexcept : m_previous(s_current) { s_current = &w; }
+    explicit scope(worker& w) noexcept : m_previous(s_current) {
+      s_current = &w;
+      if (w.m_pool != nullptr) {
+        s_thread_pool = w.m_pool;
+      }
+    }
     scope(const scope&) = delete;
     scope& operator=(const scope&) = delete;
     ~scope() { s_current = m_previous; }
@@ -53,8 +62,6 @@ public:
 
   // Lazy binary splitting: a range is split only when this worker has nothing left for thieves.
   [[nodiscard]] bool wants_split() const noexcept { return m_wake != nullptr && m_deque.empty(); }
-
-  [[nodiscard]] const void* pool() const noexcept { return m_pool; }
 
   void run(job& j) noexcept {
     m_transfer_depth = 0;
@@ -91,6 +98,7 @@ public:
 
 private:
   static inline thread_local worker* s_current = nullptr;
+  static inline thread_local const void* s_thread_pool = nullptr;
 
   chase_lev_deque<job*> m_deque;
   event_count* m_wake;
