@@ -81,3 +81,14 @@ TEST_CASE("when_all destroys every child frame and argument", "[when_all]") {
   CHECK(pool.sync_wait(pair()) == 3);
   CHECK(yt_test::lifetime_counter::alive() == 0);
 }
+
+TEST_CASE("a when_all can be awaited only once", "[when_all]") {
+  yt::inline_executor serial;
+  auto twice = []() -> yt::task<int> {
+    auto both = yt::when_all(number(1), number(2));
+    auto [a, b] = co_await both;
+    static_cast<void>(co_await both);
+    co_return a + b;
+  };
+  CHECK_THROWS_AS(serial.sync_wait(twice()), yt::usage_error);
+}

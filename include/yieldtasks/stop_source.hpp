@@ -15,8 +15,10 @@ template <class F, class View> class taskmap_awaitable;
 /// with `std::nullopt` for each skipped item. Typical use: the first optimizer start that succeeds
 /// stops the rest, and long-running items poll `stop_requested()` to return early.
 ///
-/// **Ordering.** A request is visible to items that start after it on any worker; items already
-/// running finish normally (unless they poll). An exception thrown by an item requests a stop too.
+/// **Ordering.** Items check the flag just before they start: an item that starts after the
+/// request has become visible to its worker is skipped. The flag is a relaxed atomic, so an item
+/// starting at the same moment on another worker may still run; items already running finish
+/// normally (unless they poll). An exception thrown by an item requests a stop too.
 ///
 /// **Thread safety.** All members may be called concurrently from any item.
 ///

@@ -11,7 +11,7 @@ namespace yt {
 /// exception. Same as `executor.sync_wait(std::move(work))`.
 ///
 /// **Exceptions.** Whatever the task throws; `yt::usage_error` when `executor` is a pool and the
-/// caller is one of its worker threads.
+/// caller is a worker thread of any pool.
 ///
 /// **Example.**
 /// ```cpp

@@ -28,7 +28,8 @@ namespace yt {
 /// A fixed set of worker threads that run tasks and `taskmap` items by work stealing.
 ///
 /// Each worker owns a Chase-Lev deque: it pushes and pops at one end (newest first, depth-first),
-/// idle workers steal the oldest work from a random victim at the other. Work submitted by the
+/// idle workers steal the oldest work at the other, trying every other worker in turn from a
+/// random start. Work submitted by the
 /// blocking entries goes through a shared injection queue. A worker that finds nothing spins
 /// briefly, then sleeps on an event count, so an idle pool uses no CPU. Awaiting a map suspends
 /// the task instead of blocking its thread: nested maps at any depth share these workers, and the

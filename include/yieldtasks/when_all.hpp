@@ -42,7 +42,11 @@ public:
   when_all_awaitable& operator=(const when_all_awaitable&) = delete;
   ~when_all_awaitable() = default;
 
-  [[nodiscard]] bool await_ready() const {
+  [[nodiscard]] bool await_ready() {
+    if (m_awaited) {
+      throw usage_error("yt::when_all: a when_all can be awaited only once");
+    }
+    m_awaited = true;
     for (const std::coroutine_handle<> frame : m_frames) {
       if (!frame) {
         throw usage_error("yt::when_all: an empty (moved-from) task was passed");
@@ -129,6 +133,7 @@ private:
   std::atomic<bool> m_stop{false};
   resume_job m_resume_parent;
   spawn_job m_spawn{{&run_spawn}, this, 0};
+  bool m_awaited = false;
 };
 
 } // namespace detail

@@ -1,0 +1,78 @@
+// The idea: a map whose function also takes a `yt::stop_source` is cancellable. Here each item is
+// one restart of a randomized search; the first restart that succeeds calls request_stop(), the
+// restarts that have not started yet are skipped, and the map yields
+// std::vector<std::optional<R>> with std::nullopt for every skipped item.
+
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <optional>
+#include <ranges>
+#include <vector>
+
+#include <yieldtasks/yieldtasks.hpp>
+
+namespace {
+
+using outcomes = std::vector<std::optional<std::uint64_t>>;
+
+// The cost a restart from `seed` reaches: deterministic, below 5 for about one seed in 200.
+std::uint64_t cost(int seed) {
+  std::uint64_t z = static_cast<std::uint64_t>(seed) + 0x9E3779B97F4A7C15ULL; // splitmix64
+  z = (z ^ (z >> 30U)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27U)) * 0x94D049BB133111EBULL;
+  return (z ^ (z >> 31U)) % 1'000;
+}
+constexpr std::uint64_t good_enough = 5;
+
+std::uint64_t restart(int seed, yt::stop_source stop) {
+  const std::uint64_t reached = cost(seed);
+  if (reached < good_enough) {
+    stop.request_stop(); // restarts that start from now on are skipped
+  }
+  return reached;
+}
+
+yt::task<outcomes> search(int restarts) {
+  const auto seeds = std::views::iota(0, restarts);
+  co_return co_await yt::taskmap(restart, seeds);
+}
+
+// Every restart that ran reports its own cost, at least one succeeded, and some were skipped.
+bool consistent(const outcomes& results) {
+  bool success = false;
+  std::size_t skipped = 0;
+  for (std::size_t seed = 0; seed < results.size(); ++seed) {
+    if (results[seed] && *results[seed] != cost(static_cast<int>(seed))) {
+      return false;
+    }
+    success = success || (results[seed] && *results[seed] < good_enough);
+    skipped += results[seed] ? 0 : 1;
+  }
+  return success && skipped > 0;
+}
+
+} // namespace
+
+int main() {
+  constexpr int restarts = 100'000;
+  yt::inline_executor serial; // in order: exactly the restarts up to the first success ran
+  const outcomes in_order = serial.sync_wait(search(restarts));
+  std::size_t first = 0;
+  while (cost(static_cast<int>(first)) >= good_enough) {
+    ++first;
+  }
+  bool ok = consistent(in_order);
+  for (std::size_t seed = 0; seed < in_order.size(); ++seed) {
+    ok = ok && in_order[seed].has_value() == (seed <= first);
+  }
+
+  yt::thread_pool pool; // in parallel: a few more may have started before the stop was seen
+  const outcomes parallel = pool.sync_wait(search(restarts));
+  ok = ok && consistent(parallel);
+  const auto ran = std::ranges::count_if(parallel, [](const auto& r) { return r.has_value(); });
+
+  std::printf("first success at seed %zu; restarts run: %zu serially, %td on %zu workers (%s)\n",
+              first, first + 1, ran, pool.size(), ok ? "ok" : "WRONG");
+  return ok ? 0 : 1;
+}
