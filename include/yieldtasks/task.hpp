@@ -131,9 +131,9 @@ struct task_access {
 /// A lazily started coroutine that produces a `T` (or nothing, for `task<void>`).
 ///
 /// A task does nothing until it is awaited (`co_await std::move(t)` or `co_await make_task()`),
-/// handed to `yt::sync_wait` or `yt::when_all`, or returned by the function a `yt::taskmap` calls. Awaiting a task
-/// runs it on the awaiting worker by symmetric transfer, so long chains of awaits do not grow the
-/// stack, and resumes the awaiter with its result.
+/// handed to `yt::sync_wait` or `yt::when_all`, or returned by the function a `yt::taskmap` calls.
+/// Awaiting a task runs it on the awaiting worker by symmetric transfer, so long chains of awaits
+/// do not grow the stack, and resumes the awaiter with its result.
 ///
 /// **Exceptions.** An exception that escapes the coroutine body is stored and rethrown from the
 /// `co_await` (or from `sync_wait`/`map`).

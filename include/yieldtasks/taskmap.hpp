@@ -320,9 +320,9 @@ private:
 /// braced temporary inside `co_await` ("array used as initializer"): name the container first.
 ///
 /// **Complexity.** Plain items: O(log N) deque operations when no worker steals, one per steal
-/// otherwise; besides the result vector, each split allocates a small job from a per-thread cache. Coroutine items: one deque push and
-/// one frame (recycled per thread) per item. Ranges that are not random-access are first indexed
-/// in one pass.
+/// otherwise; besides the result vector, each split allocates a small job from a per-thread cache.
+/// Coroutine items: one deque push and one frame (recycled per thread) per item. Ranges that are
+/// not random-access are first indexed in one pass.
 ///
 /// **Example.**
 /// ```cpp
