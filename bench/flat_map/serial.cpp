@@ -1,0 +1,22 @@
+// The flat map as a plain loop on the calling thread.
+
+#include <cstddef>
+#include <vector>
+
+#include <flat_map/flat_map.hpp>
+
+namespace {
+
+void flat_map_serial(benchmark::State& state) {
+  flat_map_bench::run(state, 1, [](int count) {
+    std::vector<int> results(static_cast<std::size_t>(count));
+    for (int i = 0; i < count; ++i) {
+      results[static_cast<std::size_t>(i)] = flat_map_bench::identity(i);
+    }
+    return results;
+  });
+}
+
+BENCHMARK(flat_map_serial)->Name("flat_map/serial")->Apply(yt_bench::configure);
+
+} // namespace

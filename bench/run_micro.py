@@ -1,0 +1,244 @@
+#!/usr/bin/env python3
+"""Runs the yieldtasks microbenchmarks and prints a table of medians.
+
+Every (workload, runtime) pair runs in a process of its own, so one runtime's idle threads (TBB's
+and libgomp's spin before they sleep) never steal CPU from another's measurement. The pairs are
+interleaved: each round runs every pair once, in an order rotated from round to round, so slow
+drifts and bursts of noise on a shared machine hit all runtimes alike. A last phase repeats the
+nested 1 us map while a busy-loop process keeps one core busy.
+
+Usage (after `cmake --preset bench && cmake --build --preset bench`):
+
+    python3 bench/run_micro.py [--build-dir build/bench] [--rounds 5] [--min-time 0.5]
+                               [--threads N] [--out FILE]
+
+Every sample and the medians go to FILE as JSON (default <build-dir>/bench/micro_results.json).
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+RUNTIMES = ["yieldtasks", "tbb", "omp", "serial"]
+HEADERS = {"yieldtasks": "yieldtasks", "tbb": "TBB", "omp": "OpenMP", "serial": "serial"}
+
+# (binary, benchmark-name prefix) for each pair; a runtime may own several benchmarks.
+JOBS = {
+    "fib": ["fib/yieldtasks_taskmap", "fib/yieldtasks_when_all", "fib/tbb", "fib/tbb_parallel_invoke",
+            "fib/omp", "fib/serial"],
+    "flat_map": ["flat_map/yieldtasks", "flat_map/tbb", "flat_map/omp", "flat_map/serial"],
+    "nested_map": ["nested_map/yieldtasks", "nested_map/tbb", "nested_map/omp", "nested_map/serial"],
+}
+LOADED_SUFFIX = "/leaf_us:1"
+BUSY_LOOP = ["timeout", "600", "sh", "-c", "while :; do :; done"]
+
+
+def run_job(binary, name, min_time, env):
+    """Runs the benchmarks whose name is `name` or starts with `name/`; returns their JSON."""
+    pattern = "^" + name + "(/|$)"
+    command = [str(binary), f"--benchmark_filter={pattern}", f"--benchmark_min_time={min_time}",
+               "--benchmark_format=json"]
+    result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed ({result.returncode}):\n{result.stderr}")
+    # A runtime that was not built matches no benchmark: empty output.
+    return json.loads(result.stdout) if result.stdout.strip() else {}
+
+
+def short_name(run_name):
+    return run_name.replace("/process_time", "").replace("/real_time", "")
+
+
+def collect(samples, errors, report, phase):
+    for entry in report.get("benchmarks", []):
+        key = phase + short_name(entry["run_name"])
+        if entry.get("error_occurred"):
+            errors.append(f"{key}: {entry.get('error_message')}")
+            continue
+        samples.setdefault(key, []).append(entry)
+
+
+class load_monitor:
+    """CPU time other processes used while it ran: all busy CPU time in /proc/stat (steal included)
+    minus what this script's finished children used. A noisy machine shows up here."""
+
+    def __init__(self):
+        self.start = self.sample()
+
+    @staticmethod
+    def sample():
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(x) for x in stat.readline().split()[1:9]]
+        user, nice, system, _idle, _iowait, irq, softirq, steal = fields
+        busy = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return busy, children.ru_utime + children.ru_stime, time.monotonic()
+
+    def foreign_cpus(self):
+        """Average number of CPUs that other processes kept busy."""
+        busy, mine, now = self.sample()
+        return max(0.0, (busy - self.start[0]) - (mine - self.start[1])) / (now - self.start[2])
+
+
+def run_rounds(bench_dir, jobs, rounds, min_time, env, samples, errors, phase, log):
+    for round_index in range(rounds):
+        for workload, names in jobs.items():
+            binary = bench_dir / f"bench_{workload}"
+            shift = round_index % len(names)
+            for name in names[shift:] + names[:shift]:
+                collect(samples, errors, run_job(binary, name, min_time, env), phase)
+        log(f"{phase or 'main'} round {round_index + 1}/{rounds} done")
+
+
+UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def wall_ns(entry):
+    return entry["real_time"] * UNIT_NS[entry["time_unit"]]
+
+
+def median(samples, key, field):
+    """Median over the rounds of `field` ('wall_ns' or a counter) of benchmark `key`, or None."""
+    entries = samples.get(key)
+    if not entries:
+        return None
+    values = [wall_ns(e) if field == "wall_ns" else e[field] for e in entries]
+    return statistics.median(values)
+
+
+def spread(samples, key):
+    """(max - min) / median of the wall times of benchmark `key`."""
+    values = [wall_ns(e) for e in samples.get(key, [])]
+    if len(values) < 2:
+        return 0.0
+    return (max(values) - min(values)) / statistics.median(values)
+
+
+def build_rows(samples):
+    rows = []  # (label, {runtime: value}, format, higher_is_better)
+
+    def metric(label, keys, field, scale=1.0, fmt="{:.1f}", higher=False):
+        values = {}
+        for runtime, key in keys.items():
+            value = median(samples, key, field)
+            values[runtime] = None if value is None else value * scale
+        rows.append((label, values, fmt, higher))
+
+    fib_a = {"yieldtasks": "fib/yieldtasks_taskmap", "tbb": "fib/tbb", "omp": "fib/omp",
+             "serial": "fib/serial"}
+    fib_b = dict(fib_a, yieldtasks="fib/yieldtasks_when_all", tbb="fib/tbb_parallel_invoke")
+    metric("fib(30) CPU ns/spawn  [yt taskmap, TBB task_group]", fib_a, "cpu_ns_per_spawn",
+           fmt="{:.2f}")
+    metric("fib(30) CPU ns/spawn  [yt when_all, TBB parallel_invoke]", fib_b, "cpu_ns_per_spawn",
+           fmt="{:.2f}")
+    metric("fib(30) wall ms       [yt taskmap, TBB task_group]", fib_a, "wall_ns", 1e-6)
+    metric("fib(30) wall ms       [yt when_all, TBB parallel_invoke]", fib_b, "wall_ns", 1e-6)
+
+    flat = {r: f"flat_map/{r}" for r in RUNTIMES}
+    metric("flat map 1e6 CPU ns/item", flat, "cpu_ns_per_item", fmt="{:.3f}")
+    metric("flat map 1e6 wall us", flat, "wall_ns", 1e-3)
+
+    for leaf, unit, scale in (("1", "us", 1e-3), ("1000", "ms", 1e-6)):
+        keys = {r: f"nested_map/{r}/leaf_us:{leaf}" for r in RUNTIMES}
+        pretty = "1 us" if leaf == "1" else "1 ms"
+        metric(f"nested 8x16 {pretty} leaves: wall {unit}", keys, "wall_ns", scale)
+        serial = median(samples, keys["serial"], "wall_ns")
+        efficiency = {}
+        for runtime, key in keys.items():
+            wall = median(samples, key, "wall_ns")
+            threads = median(samples, key, "threads")
+            efficiency[runtime] = (None if None in (serial, wall, threads)
+                                   else serial / (wall * threads))
+        rows.append((f"nested 8x16 {pretty} leaves: efficiency", efficiency, "{:.2f}", True))
+
+    loaded = {r: f"busy:nested_map/{r}/leaf_us:1" for r in RUNTIMES}
+    metric("nested 1 us, 1 core busy: wall us", loaded, "wall_ns", 1e-3)
+    serial = median(samples, loaded["serial"], "wall_ns")
+    speed = {}
+    for runtime, key in loaded.items():
+        wall = median(samples, key, "wall_ns")
+        speed[runtime] = None if None in (serial, wall) else serial / wall
+    rows.append(("nested 1 us, 1 core busy: speed vs serial", speed, "{:.2f}", True))
+    return rows
+
+
+def print_table(rows, threads):
+    width = max(len(label) for label, *_ in rows)
+    columns = [HEADERS[r] for r in RUNTIMES] + ["yt/TBB"]
+    print(f"\nmedians, {threads} threads per parallel runtime "
+          "(yt/TBB: >1 = yieldtasks costs more on cost rows, does better on efficiency/speed rows)")
+    print(f"{'figure':<{width}} | " + " | ".join(f"{c:>10}" for c in columns))
+    print("-" * (width + 1) + ("+" + "-" * 12) * len(columns))
+    for label, values, fmt, _higher in rows:
+        cells = [("n/a" if values.get(r) is None else fmt.format(values[r])) for r in RUNTIMES]
+        yt, tbb = values.get("yieldtasks"), values.get("tbb")
+        cells.append("n/a" if not yt or not tbb else f"{yt / tbb:.2f}")
+        print(f"{label:<{width}} | " + " | ".join(f"{c:>10}" for c in cells), flush=True)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--build-dir", default="build/bench", type=Path)
+    parser.add_argument("--rounds", default=5, type=int)
+    parser.add_argument("--min-time", default=0.5, type=float,
+                        help="seconds each benchmark runs at least (Google Benchmark min_time)")
+    parser.add_argument("--threads", type=int, help="YT_BENCH_THREADS for every runtime")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+
+    bench_dir = args.build_dir / "bench"
+    out = args.out or bench_dir / "micro_results.json"
+    env = dict(os.environ)
+    if args.threads:
+        env["YT_BENCH_THREADS"] = str(args.threads)
+    start = time.monotonic()
+
+    def log(message):
+        print(f"[{time.monotonic() - start:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+    samples, errors = {}, []
+    monitor = load_monitor()
+    run_rounds(bench_dir, JOBS, args.rounds, args.min_time, env, samples, errors, "", log)
+    foreign = monitor.foreign_cpus()
+
+    loaded_jobs = {"nested_map": [name + LOADED_SUFFIX for name in JOBS["nested_map"]]}
+    busy = subprocess.Popen(BUSY_LOOP)
+    try:
+        run_rounds(bench_dir, loaded_jobs, args.rounds, args.min_time, env, samples, errors,
+                   "busy:", log)
+    finally:
+        busy.terminate()  # `timeout` passes the signal on to the loop it runs
+        busy.wait()
+
+    threads = next((e["threads"] for entries in samples.values() for e in entries
+                    if e.get("threads", 1) > 1), None)
+    rows = build_rows(samples)
+    print_table(rows, threads)
+    noisy = [(key, spread(samples, key)) for key in sorted(samples)]
+    noisy = [f"{key} {value:.0%}" for key, value in noisy if value > 0.10]
+    if noisy:
+        print("\nwall-time range over the rounds above 10% of the median: " + ", ".join(noisy))
+    print(f"\nother processes kept {foreign:.2f} of {os.cpu_count()} CPUs busy on average during the "
+          "main rounds" + (" -- the machine was not quiet: distrust the figures" if foreign > 0.2
+                          else ""))
+    for error in errors:
+        print(f"ERROR {error}")
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({
+        "threads": threads, "rounds": args.rounds, "min_time_s": args.min_time,
+        "foreign_cpus_main_rounds": foreign,
+        "table": [{"figure": label, **values} for label, values, _fmt, _higher in rows],
+        "samples": samples, "errors": errors}, indent=1))
+    log(f"wrote {out}")
+    return 1 if errors else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
