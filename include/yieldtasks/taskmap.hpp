@@ -1,9 +1,11 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <concepts>
 #include <coroutine>
 #include <cstddef>
+#include <cstdint>
 #include <exception>
 #include <functional>
 #include <new>
@@ -13,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include <yieldtasks/detail/cycle_clock.hpp>
 #include <yieldtasks/detail/frame_allocator.hpp>
 #include <yieldtasks/detail/indexed_range.hpp>
 #include <yieldtasks/detail/job.hpp>
@@ -78,6 +81,7 @@ template <class F, class View> class [[nodiscard]] taskmap_awaitable final : pub
       std::is_move_assignable_v<value_type> && !std::is_same_v<value_type, bool>;
 
   struct no_results {};
+  static constexpr std::size_t max_batch = 4096;
   using result_vector = std::conditional_t<direct_results, std::vector<value_type>,
                                            std::vector<std::optional<value_type>>>;
 
@@ -176,8 +180,12 @@ private:
 
   // ---- plain items ---------------------------------------------------------------------------
 
+  // Runs plain items in batches sized to take about batch_ticks each: cheap items run in long,
+  // check-free loops the compiler can optimise, while an expensive item is never followed by
+  // another before this worker has checked whether it should split off work for thieves.
   std::coroutine_handle<> run_plain(std::size_t begin, std::size_t end, worker& self) noexcept {
     const std::size_t first = begin;
+    std::size_t batch = 1;
     while (begin < end) {
       if (end - begin > 1 && self.wants_split()) {
         const std::size_t middle = begin + (end - begin) / 2;
@@ -188,21 +196,40 @@ private:
       if (m_stop.load(std::memory_order_relaxed)) {
         break;
       }
-      run_plain_item(begin++);
+      const std::size_t batch_end = begin + std::min(batch, end - begin);
+      const std::uint64_t started = cycle_clock();
+      begin = run_plain_batch(begin, batch_end);
+      if (cycle_clock() - started < batch_ticks) {
+        batch = std::min(batch * 2, max_batch);
+      } else if (batch > 1) {
+        batch /= 2;
+      }
     }
     return finish(end - first);
   }
 
-  void run_plain_item(std::size_t index) noexcept {
+  // Runs [begin, end) and returns where it stopped: `end`, or the item after one that threw or
+  // that requested a stop (the rest of the batch has not started and is skipped).
+  std::size_t run_plain_batch(std::size_t begin, std::size_t end) noexcept {
     try {
-      if constexpr (returns_void) {
-        call(index);
-      } else {
-        store(index, call(index));
+      while (begin < end) {
+        if constexpr (returns_void) {
+          call(begin);
+        } else {
+          store(begin, call(begin));
+        }
+        ++begin;
+        if constexpr (cancellable) {
+          if (m_stop.load(std::memory_order_relaxed)) {
+            return begin;
+          }
+        }
       }
     } catch (...) {
       fail(std::current_exception());
+      return begin + 1;
     }
+    return begin;
   }
 
   // Allocation failure here terminates: the scheduler has no way to report it to the parent.
