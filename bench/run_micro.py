@@ -33,7 +33,8 @@ JOBS = {
     "fib": ["fib/yieldtasks_taskmap", "fib/yieldtasks_when_all", "fib/tbb", "fib/tbb_parallel_invoke",
             "fib/omp", "fib/serial"],
     "flat_map": ["flat_map/yieldtasks", "flat_map/tbb", "flat_map/omp", "flat_map/serial"],
-    "nested_map": ["nested_map/yieldtasks", "nested_map/tbb", "nested_map/omp", "nested_map/serial"],
+    "nested_map": ["nested_map/yieldtasks", "nested_map/yieldtasks_in_task", "nested_map/tbb",
+                   "nested_map/omp", "nested_map/serial"],
 }
 LOADED_SUFFIX = "/leaf_us:1"
 BUSY_LOOP = ["timeout", "600", "sh", "-c", "while :; do :; done"]
@@ -144,27 +145,34 @@ def build_rows(samples):
     metric("flat map 1e6 CPU ns/item", flat, "cpu_ns_per_item", fmt="{:.3f}")
     metric("flat map 1e6 wall us", flat, "wall_ns", 1e-3)
 
-    for leaf, unit, scale in (("1", "us", 1e-3), ("1000", "ms", 1e-6)):
-        keys = {r: f"nested_map/{r}/leaf_us:{leaf}" for r in RUNTIMES}
-        pretty = "1 us" if leaf == "1" else "1 ms"
-        metric(f"nested 8x16 {pretty} leaves: wall {unit}", keys, "wall_ns", scale)
-        serial = median(samples, keys["serial"], "wall_ns")
-        efficiency = {}
-        for runtime, key in keys.items():
-            wall = median(samples, key, "wall_ns")
-            threads = median(samples, key, "threads")
-            efficiency[runtime] = (None if None in (serial, wall, threads)
-                                   else serial / (wall * threads))
-        rows.append((f"nested 8x16 {pretty} leaves: efficiency", efficiency, "{:.2f}", True))
+    # yieldtasks twice: each map from a blocking pool.map call (as the peers are called), and
+    # each map awaited inside one running task (no blocking-entry round trip per map).
+    for yt_name, how in (("yieldtasks", "blocking call"), ("yieldtasks_in_task", "in a task")):
+        for leaf, unit, scale in (("1", "us", 1e-3), ("1000", "ms", 1e-6)):
+            keys = {r: f"nested_map/{r}/leaf_us:{leaf}" for r in RUNTIMES}
+            keys["yieldtasks"] = f"nested_map/{yt_name}/leaf_us:{leaf}"
+            pretty = "1 us" if leaf == "1" else "1 ms"
+            metric(f"nested 8x16 {pretty} leaves [yt {how}]: wall {unit}", keys, "wall_ns", scale)
+            serial = median(samples, keys["serial"], "wall_ns")
+            efficiency = {}
+            for runtime, key in keys.items():
+                wall = median(samples, key, "wall_ns")
+                threads = median(samples, key, "threads")
+                efficiency[runtime] = (None if None in (serial, wall, threads)
+                                       else serial / (wall * threads))
+            rows.append((f"nested 8x16 {pretty} leaves [yt {how}]: efficiency", efficiency,
+                         "{:.2f}", True))
 
-    loaded = {r: f"busy:nested_map/{r}/leaf_us:1" for r in RUNTIMES}
-    metric("nested 1 us, 1 core busy: wall us", loaded, "wall_ns", 1e-3)
-    serial = median(samples, loaded["serial"], "wall_ns")
-    speed = {}
-    for runtime, key in loaded.items():
-        wall = median(samples, key, "wall_ns")
-        speed[runtime] = None if None in (serial, wall) else serial / wall
-    rows.append(("nested 1 us, 1 core busy: speed vs serial", speed, "{:.2f}", True))
+        loaded = {r: f"busy:nested_map/{r}/leaf_us:1" for r in RUNTIMES}
+        loaded["yieldtasks"] = f"busy:nested_map/{yt_name}/leaf_us:1"
+        metric(f"nested 1 us, 1 core busy [yt {how}]: wall us", loaded, "wall_ns", 1e-3)
+        serial = median(samples, loaded["serial"], "wall_ns")
+        speed = {}
+        for runtime, key in loaded.items():
+            wall = median(samples, key, "wall_ns")
+            speed[runtime] = None if None in (serial, wall) else serial / wall
+        rows.append((f"nested 1 us, 1 core busy [yt {how}]: speed vs serial", speed, "{:.2f}",
+                     True))
     return rows
 
 
