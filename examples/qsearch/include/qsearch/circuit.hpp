@@ -1,0 +1,75 @@
+#pragma once
+
+#include <compare>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <qsearch/qasm.hpp>
+
+namespace qs {
+
+/// A CNOT placement allowed by the hardware: control and target qubit.
+struct coupling_edge {
+  int control;
+  int target;
+  friend auto operator<=>(const coupling_edge&, const coupling_edge&) = default;
+};
+
+/// The chain 0→1→…→n−1, the default coupling graph.
+std::vector<coupling_edge> linear_topology(int qubits);
+/// The chain closed by n−1→0 (for n ≥ 3).
+std::vector<coupling_edge> ring_topology(int qubits);
+/// Every pair i < j as i→j.
+std::vector<coupling_edge> all_to_all_topology(int qubits);
+/// Parses `linear`, `ring`, `all`, or an edge list such as `0-1,1-2,0-2`; throws
+/// `input_error` naming the problem.
+std::vector<coupling_edge> parse_topology(std::string_view text, int qubits);
+
+/// The parameterized gates that follow each layer's CNOT.
+///
+/// `four_param`: Ry then Rz on the control, Ry then Rx on the target (4 parameters). A full
+/// single-qubit gate after the CNOT would be Rz·Ry·Rz on the control (Rx·Ry·Rx on the target),
+/// but its first rotation commutes with the CNOT and merges into the gates before it, so two
+/// parameters per qubit reach the same circuits. The order matters: the rotation next to the
+/// CNOT must be the one that does not commute with it. `five_param`: Qsearch's layer, X90, Rz,
+/// X90, Rz in time order ("XZXZ") on the control and U3 on the target.
+enum class layer_kind { four_param, five_param };
+
+/// A candidate circuit's shape: a U3 on every qubit, then one layer per CNOT.
+struct structure {
+  int qubits = 0;
+  layer_kind kind = layer_kind::four_param;
+  std::vector<coupling_edge> layers;
+
+  /// 3 per qubit for the root U3s, then 4 or 5 per layer.
+  int parameter_count() const;
+  int cnot_count() const { return static_cast<int>(layers.size()); }
+};
+
+/// Parameters per layer of `kind`.
+int layer_parameter_count(layer_kind kind);
+
+/// One step of the compiled gate sequence: a fixed CNOT or a parameterized single-qubit gate.
+struct operation {
+  enum class kind { u3, ry_rz, ry_rx, xzxz, cx };
+  kind type;
+  int qubit;     ///< the single-qubit gate's qubit, or the CNOT's control
+  int target;    ///< the CNOT's target
+  int parameter; ///< index of the gate's first parameter
+};
+
+/// Number of parameters a single-qubit operation takes (0 for a CNOT).
+int parameter_count(operation::kind type);
+
+/// The operations of `s` in time order; parameters in the layout of `structure`.
+std::vector<operation> compile(const structure& s);
+
+/// The 2x2 matrix of a single-qubit operation at parameters `p`, and when `derivatives` is not
+/// null its derivative with respect to each of the operation's parameters.
+matrix2 single_qubit_matrix(operation::kind type, const double* p, matrix2* derivatives);
+
+/// The circuit as U3 and CX gates: consecutive single-qubit gates on a qubit merge into one U3.
+circuit_gates to_gates(const structure& s, std::span<const double> parameters);
+
+} // namespace qs

@@ -1,0 +1,71 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <vector>
+
+#include <yieldtasks/task.hpp>
+
+#include <qsearch/circuit.hpp>
+#include <qsearch/optimizer.hpp>
+
+namespace qs {
+
+/// What the search reports after each expansion.
+struct search_progress {
+  int cnots = 0;            ///< CNOTs of the deepest candidate evaluated so far
+  double best_distance = 1; ///< lowest d seen so far
+  long nodes = 0;           ///< candidates optimized so far
+  double seconds = 0;
+};
+
+struct search_options {
+  /// Optimizer starts per candidate; one of them is warm (the parent's optimum).
+  int multistarts = 16;
+  /// With the target and the candidate, fixes every random start point.
+  std::uint64_t seed = 0;
+  /// Success: d < threshold.
+  double threshold = 1e-10;
+  layer_kind layers = layer_kind::four_param;
+  optimizer_kind optimizer = optimizer_kind::lbfgs;
+  /// CNOT placements; empty means the linear chain.
+  std::vector<coupling_edge> topology;
+  /// Candidates deeper than this are not generated; the search then returns its best.
+  int max_cnots = 64;
+  /// After this many candidates without a solution, the search commits to the best node's
+  /// prefix (drops the rest of the frontier) each time the best node is `commit_step` CNOTs
+  /// deeper than the last commitment; 0 never commits (pure A*, as the original Qsearch).
+  long commit_after_nodes = 500;
+  int commit_step = 2;
+  /// Nodes expanded together (their children are evaluated in one parallel map).
+  int beam = 1;
+  /// Called after each expansion, from whichever worker runs the search.
+  std::function<void(const search_progress&)> progress;
+};
+
+struct search_result {
+  bool solved = false;
+  structure shape;
+  std::vector<double> parameters;
+  circuit_gates circuit;
+  /// d recomputed from `circuit`, not taken from the optimizer.
+  double distance = 1;
+  long nodes = 0;  ///< candidates optimized
+  long starts = 0; ///< optimizer starts run (cancelled ones included, skipped ones not)
+  double seconds = 0;
+};
+
+/// Synthesizes `target`: A* over circuit structures with priority 10·d + #CNOTs, every child
+/// of an expansion optimized in parallel, each child's multistarts in parallel (nested
+/// taskmaps), the remaining starts cancelled once one succeeds.
+///
+/// **Determinism.** Start points derive from (seed, target, candidate, start index); when a
+/// start succeeds only higher-numbered starts are cancelled and the lowest-numbered success
+/// wins, so a seed gives the same circuit on any executor and any thread count.
+yt::task<search_result> synthesize(matrix target, search_options options);
+
+/// d(U, V) = 1 − |Tr(U†V)|/N.
+double distance(const matrix& u, const matrix& v);
+
+} // namespace qs

@@ -1,0 +1,300 @@
+// qsearch: synthesizes a circuit of U3 gates and CNOTs with the fewest CNOTs for a target
+// unitary. Run `qsearch --help`; with no arguments it synthesizes the bundled qft3.
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <fstream>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unistd.h>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <yieldtasks/yieldtasks.hpp>
+
+#include <qsearch/qasm.hpp>
+#include <qsearch/search.hpp>
+#include <qsearch/targets.hpp>
+#include <qsearch/unitary_io.hpp>
+
+namespace {
+
+// The seed's benchmark list (the original Qsearch's README table).
+const std::vector<std::string> benchmark_targets{"qft2",  "qft3", "fredkin", "toffoli",
+                                                 "peres", "or",   "miro",    "hhl"};
+
+enum exit_code { success = 0, failure = 1, bad_input = 2, unsolved = 3 };
+
+struct job {
+  std::string name;
+  qs::matrix unitary;
+  std::uint64_t seed;
+};
+
+struct report {
+  std::string name;
+  int qubits;
+  std::uint64_t seed;
+  qs::search_result result;
+};
+
+// One status line on stderr, rewritten in place; only for a terminal and without --quiet.
+class progress_line {
+public:
+  explicit progress_line(bool enabled) : m_enabled(enabled) {}
+
+  void show(const std::string& text) {
+    if (!m_enabled)
+      return;
+    const std::scoped_lock lock(m_mutex);
+    const auto now = std::chrono::steady_clock::now();
+    if (now - m_last < std::chrono::milliseconds(100))
+      return;
+    m_last = now;
+    fmt::print(stderr, "\r\033[K{}", text);
+    std::fflush(stderr);
+    m_dirty = true;
+  }
+
+  void clear() {
+    const std::scoped_lock lock(m_mutex);
+    if (m_dirty)
+      fmt::print(stderr, "\r\033[K");
+    m_dirty = false;
+  }
+
+private:
+  bool m_enabled;
+  std::mutex m_mutex;
+  std::chrono::steady_clock::time_point m_last{};
+  bool m_dirty = false;
+};
+
+nlohmann::json to_json(const report& r) {
+  return {{"target", r.name},
+          {"qubits", r.qubits},
+          {"solved", r.result.solved},
+          {"cnots", r.result.shape.cnot_count()},
+          {"distance", r.result.distance},
+          {"seconds", r.result.seconds},
+          {"nodes", r.result.nodes},
+          {"starts", r.result.starts},
+          {"seed", r.seed},
+          {"qasm", qs::to_qasm(r.result.circuit)}};
+}
+
+template <yt::executor Executor>
+std::vector<report> run(Executor& executor, const std::vector<job>& jobs,
+                        const qs::search_options& options, progress_line& progress) {
+  std::atomic<int> done{0};
+  const auto total = jobs.size();
+  const auto synthesize_one = [&](const job& j) -> yt::task<report> {
+    qs::search_options mine = options;
+    mine.seed = j.seed;
+    const int qubits = static_cast<int>(std::lround(std::log2(j.unitary.rows())));
+    if (total == 1) {
+      mine.progress = [&](const qs::search_progress& p) {
+        progress.show(fmt::format("{}: {} CNOTs, best d {:.2e}, {} nodes, {:.0f} nodes/s", j.name,
+                                  p.cnots, p.best_distance, p.nodes,
+                                  p.seconds > 0 ? p.nodes / p.seconds : 0.0));
+      };
+    }
+    // g++ 12 destroys a co_await result inside a braced initializer twice: await it first.
+    qs::search_result result = co_await qs::synthesize(j.unitary, mine);
+    report r{j.name, qubits, j.seed, std::move(result)};
+    if (total > 1)
+      progress.show(fmt::format("{}/{} syntheses done", ++done, total));
+    co_return r;
+  };
+  return executor.map(synthesize_one, jobs);
+}
+
+double median(std::vector<double> values) {
+  std::ranges::sort(values);
+  const std::size_t n = values.size();
+  return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+}
+
+void print_table(const std::vector<report>& reports, const std::vector<std::string>& names,
+                 double wall_seconds, std::size_t threads) {
+  fmt::print("{:<10} {:>6} {:>10} {:>10} {:>10} {:>8} {:>8}\n", "target", "qubits", "CNOTs",
+             "max d", "median s", "nodes", "starts");
+  for (const std::string& name : names) {
+    std::vector<int> cnots;
+    std::vector<double> seconds;
+    double worst = 0;
+    long nodes = 0;
+    long starts = 0;
+    int qubits = 0;
+    for (const report& r : reports)
+      if (r.name == name) {
+        cnots.push_back(r.result.shape.cnot_count());
+        seconds.push_back(r.result.seconds);
+        worst = std::max(worst, r.result.distance);
+        nodes += r.result.nodes;
+        starts += r.result.starts;
+        qubits = r.qubits;
+      }
+    const auto [lo, hi] = std::ranges::minmax(cnots);
+    const std::string cnot_text = lo == hi ? fmt::format("{}", lo) : fmt::format("{}-{}", lo, hi);
+    fmt::print("{:<10} {:>6} {:>10} {:>10.1e} {:>10.3f} {:>8} {:>8}\n", name, qubits, cnot_text,
+               worst, median(seconds), nodes / static_cast<long>(cnots.size()),
+               starts / static_cast<long>(cnots.size()));
+  }
+  fmt::print("{} syntheses in {:.2f} s wall on {} thread{}\n", reports.size(), wall_seconds,
+             threads, threads == 1 ? "" : "s");
+}
+
+int run_command(int argc, char** argv) {
+  CLI::App app{"Synthesizes a circuit of U3 gates and CNOTs with the fewest CNOTs for a target "
+               "unitary (qubit 0 is the most significant bit of the basis index)."};
+  std::string target_name = "qft3";
+  std::string unitary_file;
+  std::size_t threads = yt::available_concurrency();
+  qs::search_options options;
+  std::string topology = "linear";
+  std::string layer = "4";
+  std::string optimizer = "lbfgs";
+  std::string qasm_file;
+  bool little_endian = false;
+  bool json = false;
+  bool quiet = false;
+  bool list = false;
+  bool benchmark = false;
+  int repeat = 1;
+
+  app.add_option("target", target_name, "Built-in target (see --list)")->capture_default_str();
+  app.add_option("--unitary", unitary_file,
+                 "Target from a file: NumPy .npy complex128, or text as numpy.savetxt writes");
+  app.add_option("--threads", threads, "Worker threads; 1 runs everything on this thread")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 4096));
+  app.add_option("--multistarts", options.multistarts, "Optimizer starts per candidate")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 100000));
+  app.add_option("--seed", options.seed, "Seed of every random start point")->capture_default_str();
+  app.add_option("--topology", topology, "linear, ring, all, or edges like 0-1,1-2,0-2")
+      ->capture_default_str();
+  app.add_option("--layer", layer, "Parameters per layer: 4 (Ry·Rz, Ry·Rx) or 5 (XZXZ, U3)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"4", "5"}));
+  app.add_option("--optimizer", optimizer, "lbfgs or lm (Levenberg-Marquardt)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"lbfgs", "lm"}));
+  app.add_option("--beam", options.beam, "Nodes expanded at once")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1024));
+  app.add_option("--max-cnots", options.max_cnots, "Give up on candidates deeper than this")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
+  app.add_flag("--little-endian", little_endian,
+               "The --unitary file uses Qiskit's order (qubit 0 least significant)");
+  app.add_option("--qasm", qasm_file, "Write the OpenQASM 2.0 circuit to this file");
+  app.add_flag("--json", json, "One JSON object per target on stdout");
+  app.add_flag("--quiet", quiet, "No progress line and no summary on stderr");
+  app.add_flag("--list", list, "List the built-in targets");
+  app.add_flag("--benchmark", benchmark,
+               "Synthesize qft2 qft3 fredkin toffoli peres or miro hhl and print a table");
+  app.add_option("--repeat", repeat, "With --benchmark: runs per target, seeds S, S+1, ...")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    throw qs::input_error(error.what());
+  }
+
+  if (list) {
+    for (const qs::target_info& t : qs::list_targets())
+      fmt::print("{:<10} {} qubits  {}\n", t.name, t.qubits, t.description);
+    return success;
+  }
+  options.layers = layer == "5" ? qs::layer_kind::five_param : qs::layer_kind::four_param;
+  options.optimizer =
+      optimizer == "lm" ? qs::optimizer_kind::levenberg_marquardt : qs::optimizer_kind::lbfgs;
+
+  std::vector<job> jobs;
+  std::vector<std::string> names;
+  if (benchmark) {
+    if (!unitary_file.empty() || !qasm_file.empty())
+      throw qs::input_error("--benchmark runs the built-in list; it takes no --unitary or --qasm");
+    for (const std::string& name : benchmark_targets) {
+      names.push_back(name);
+      for (int r = 0; r < repeat; ++r)
+        jobs.push_back({name, qs::make_target(name), options.seed + static_cast<unsigned>(r)});
+    }
+  } else if (!unitary_file.empty()) {
+    qs::matrix u = qs::read_unitary(unitary_file);
+    if (little_endian)
+      u = qs::reverse_qubit_order(u);
+    jobs.push_back(
+        {std::filesystem::path(unitary_file).stem().string(), std::move(u), options.seed});
+  } else {
+    if (little_endian)
+      throw qs::input_error("--little-endian applies to --unitary files only");
+    jobs.push_back({target_name, qs::make_target(target_name), options.seed});
+  }
+  const int qubits = static_cast<int>(std::lround(std::log2(jobs.front().unitary.rows())));
+  if (!benchmark)
+    options.topology = qs::parse_topology(topology, qubits);
+  else if (topology != "linear")
+    throw qs::input_error("--benchmark uses the linear topology");
+
+  progress_line progress(!quiet && isatty(STDERR_FILENO));
+  const auto wall_start = std::chrono::steady_clock::now();
+  std::vector<report> reports;
+  if (threads == 1) {
+    yt::inline_executor serial;
+    reports = run(serial, jobs, options, progress);
+  } else {
+    yt::thread_pool pool(threads);
+    reports = run(pool, jobs, options, progress);
+  }
+  const double wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+  progress.clear();
+
+  if (json) {
+    for (const report& r : reports)
+      fmt::print("{}\n", to_json(r).dump());
+  } else if (benchmark) {
+    print_table(reports, names, wall_seconds, threads);
+  } else if (qasm_file.empty()) {
+    fmt::print("{}", qs::to_qasm(reports.front().result.circuit));
+  }
+  if (!qasm_file.empty()) {
+    std::ofstream out(qasm_file);
+    out << qs::to_qasm(reports.front().result.circuit);
+    if (!out.flush())
+      throw qs::input_error(fmt::format("{}: cannot write the circuit", qasm_file));
+  }
+  bool all_solved = true;
+  for (const report& r : reports) {
+    all_solved = all_solved && r.result.solved;
+    if (!quiet && !benchmark)
+      fmt::print(stderr, "{}: {} CNOTs, d = {:.1e}, {:.3f} s, {} candidates, {} starts{}\n", r.name,
+                 r.result.shape.cnot_count(), r.result.distance, r.result.seconds, r.result.nodes,
+                 r.result.starts, r.result.solved ? "" : " (NOT SOLVED: limit reached)");
+  }
+  return all_solved ? success : unsolved;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return run_command(argc, argv);
+  } catch (const qs::input_error& error) {
+    fmt::print(stderr, "qsearch: {}\n", error.what());
+    return bad_input;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "qsearch: internal error: {}\n", error.what());
+    return failure;
+  }
+}

@@ -1,0 +1,193 @@
+#include <charconv>
+#include <numbers>
+#include <optional>
+
+#include <fmt/format.h>
+
+#include <qsearch/circuit.hpp>
+#include <qsearch/gates.hpp>
+
+namespace qs {
+
+std::vector<coupling_edge> linear_topology(int qubits) {
+  std::vector<coupling_edge> edges;
+  for (int q = 0; q + 1 < qubits; ++q)
+    edges.push_back({q, q + 1});
+  return edges;
+}
+
+std::vector<coupling_edge> ring_topology(int qubits) {
+  std::vector<coupling_edge> edges = linear_topology(qubits);
+  if (qubits >= 3)
+    edges.push_back({qubits - 1, 0});
+  return edges;
+}
+
+std::vector<coupling_edge> all_to_all_topology(int qubits) {
+  std::vector<coupling_edge> edges;
+  for (int i = 0; i < qubits; ++i)
+    for (int j = i + 1; j < qubits; ++j)
+      edges.push_back({i, j});
+  return edges;
+}
+
+namespace {
+
+int parse_qubit(std::string_view text, std::string_view edge, int qubits) {
+  int value = -1;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (error != std::errc{} || end != text.data() + text.size())
+    throw input_error(fmt::format("topology: edge '{}' is not of the form C-T", edge));
+  if (value < 0 || value >= qubits)
+    throw input_error(fmt::format(
+        "topology: edge '{}' names qubit {}, but the target has {} qubits", edge, value, qubits));
+  return value;
+}
+
+} // namespace
+
+std::vector<coupling_edge> parse_topology(std::string_view text, int qubits) {
+  if (text == "linear")
+    return linear_topology(qubits);
+  if (text == "ring")
+    return ring_topology(qubits);
+  if (text == "all")
+    return all_to_all_topology(qubits);
+  std::vector<coupling_edge> edges;
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view edge = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+    const std::size_t dash = edge.find('-');
+    if (dash == std::string_view::npos)
+      throw input_error(fmt::format(
+          "topology: '{}' is neither linear, ring, all nor an edge list like 0-1,1-2", edge));
+    const coupling_edge parsed{parse_qubit(edge.substr(0, dash), edge, qubits),
+                               parse_qubit(edge.substr(dash + 1), edge, qubits)};
+    if (parsed.control == parsed.target)
+      throw input_error(fmt::format("topology: edge '{}' joins a qubit to itself", edge));
+    for (const coupling_edge& seen : edges)
+      if (seen == parsed)
+        throw input_error(fmt::format("topology: edge '{}' is listed twice", edge));
+    edges.push_back(parsed);
+  }
+  if (edges.empty() && qubits > 1)
+    throw input_error("topology: no edges given");
+  return edges;
+}
+
+int layer_parameter_count(layer_kind kind) {
+  return kind == layer_kind::four_param ? 4 : 5;
+}
+
+int structure::parameter_count() const {
+  return 3 * qubits + cnot_count() * layer_parameter_count(kind);
+}
+
+int parameter_count(operation::kind type) {
+  switch (type) {
+  case operation::kind::u3:
+    return 3;
+  case operation::kind::cx:
+    return 0;
+  default:
+    return 2;
+  }
+}
+
+std::vector<operation> compile(const structure& s) {
+  using kind = operation::kind;
+  std::vector<operation> ops;
+  ops.reserve(static_cast<std::size_t>(s.qubits + 3 * s.cnot_count()));
+  for (int q = 0; q < s.qubits; ++q)
+    ops.push_back({kind::u3, q, q, 3 * q});
+  int next = 3 * s.qubits;
+  const bool four = s.kind == layer_kind::four_param;
+  for (const coupling_edge& edge : s.layers) {
+    ops.push_back({kind::cx, edge.control, edge.target, next});
+    ops.push_back({four ? kind::ry_rz : kind::xzxz, edge.control, edge.control, next});
+    ops.push_back({four ? kind::ry_rx : kind::u3, edge.target, edge.target, next + 2});
+    next += layer_parameter_count(s.kind);
+  }
+  return ops;
+}
+
+matrix2 single_qubit_matrix(operation::kind type, const double* p, matrix2* derivatives) {
+  using kind = operation::kind;
+  // d/dt R(t) = R(t + pi) / 2 for every Pauli rotation R.
+  constexpr double pi = std::numbers::pi;
+  switch (type) {
+  case kind::u3: {
+    if (derivatives) {
+      const double c = std::cos(p[0] / 2);
+      const double s = std::sin(p[0] / 2);
+      const complex eip = std::polar(1.0, p[1]);
+      const complex eil = std::polar(1.0, p[2]);
+      const complex i(0, 1);
+      derivatives[0] << -s / 2, -eil * (c / 2), eip * (c / 2), -eip * eil * (s / 2);
+      derivatives[1] << 0, 0, i * eip * s, i * eip * eil * c;
+      derivatives[2] << 0, -i * eil * s, 0, i * eip * eil * c;
+    }
+    return u3_matrix(p[0], p[1], p[2]);
+  }
+  case kind::ry_rz: {
+    const matrix2 ry = ry_matrix(p[0]);
+    const matrix2 rz = rz_matrix(p[1]);
+    if (derivatives) {
+      derivatives[0] = rz * ry_matrix(p[0] + pi) / 2;
+      derivatives[1] = rz_matrix(p[1] + pi) * ry / 2;
+    }
+    return rz * ry;
+  }
+  case kind::ry_rx: {
+    const matrix2 ry = ry_matrix(p[0]);
+    const matrix2 rx = rx_matrix(p[1]);
+    if (derivatives) {
+      derivatives[0] = rx * ry_matrix(p[0] + pi) / 2;
+      derivatives[1] = rx_matrix(p[1] + pi) * ry / 2;
+    }
+    return rx * ry;
+  }
+  case kind::xzxz: {
+    const matrix2 x90 = rx_matrix(pi / 2);
+    const matrix2 tail = x90 * rz_matrix(p[1]) * x90;
+    if (derivatives) {
+      derivatives[0] = rz_matrix(p[0] + pi) * tail / 2;
+      derivatives[1] = rz_matrix(p[0]) * x90 * rz_matrix(p[1] + pi) * x90 / 2;
+    }
+    return rz_matrix(p[0]) * tail;
+  }
+  case kind::cx:
+    break;
+  }
+  return matrix2::Identity();
+}
+
+circuit_gates to_gates(const structure& s, std::span<const double> parameters) {
+  circuit_gates out{s.qubits, {}};
+  std::vector<std::optional<matrix2>> pending(static_cast<std::size_t>(s.qubits));
+  const auto flush = [&](int q) {
+    auto& gate_matrix = pending[static_cast<std::size_t>(q)];
+    if (!gate_matrix)
+      return;
+    const auto [theta, phi, lambda] = u3_angles(*gate_matrix);
+    out.gates.push_back(gate::u3(q, theta, phi, lambda));
+    gate_matrix.reset();
+  };
+  for (const operation& op : compile(s)) {
+    if (op.type == operation::kind::cx) {
+      flush(op.qubit);
+      flush(op.target);
+      out.gates.push_back(gate::cx(op.qubit, op.target));
+      continue;
+    }
+    const matrix2 g = single_qubit_matrix(op.type, parameters.data() + op.parameter, nullptr);
+    auto& gate_matrix = pending[static_cast<std::size_t>(op.qubit)];
+    gate_matrix = gate_matrix ? matrix2(g * *gate_matrix) : g;
+  }
+  for (int q = 0; q < s.qubits; ++q)
+    flush(q);
+  return out;
+}
+
+} // namespace qs

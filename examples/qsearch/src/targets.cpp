@@ -1,0 +1,159 @@
+#include <cstdlib>
+#include <numbers>
+
+#include <fmt/format.h>
+
+#include <qsearch/targets.hpp>
+#include <qsearch/unitary_io.hpp>
+
+namespace qs {
+namespace {
+
+constexpr double pi = std::numbers::pi;
+
+struct tfim_file {
+  const char* name;
+  int time;
+  int qubits;
+};
+constexpr tfim_file tfim_files[] = {{"tfim_3_3", 3, 3},
+                                    {"tfim_6_3", 6, 3},
+                                    {"tfim_42_3", 42, 3},
+                                    {"tfim_60_3", 60, 3},
+                                    {"tfim_30_4", 30, 4}};
+
+matrix qft(int qubits) {
+  const int n = 1 << qubits;
+  matrix q(n, n);
+  for (int x = 0; x < n; ++x)
+    for (int y = 0; y < n; ++y)
+      q(x, y) = std::polar(1 / std::sqrt(static_cast<double>(n)), 2 * pi * ((x * y) % n) / n);
+  return q;
+}
+
+// The permutation matrix of a reversible function on basis indices.
+template <class F> matrix permutation(int qubits, F f) {
+  const int n = 1 << qubits;
+  matrix p = matrix::Zero(n, n);
+  for (int x = 0; x < n; ++x)
+    p(f(x), x) = 1;
+  return p;
+}
+
+// Bit of qubit q in a big-endian index of `qubits` qubits.
+int bit(int x, int q, int qubits) {
+  return (x >> (qubits - 1 - q)) & 1;
+}
+int with_bit(int x, int q, int qubits, int value) {
+  const int mask = 1 << (qubits - 1 - q);
+  return value ? x | mask : x & ~mask;
+}
+
+matrix toffoli() {
+  return permutation(3, [](int x) { return bit(x, 0, 3) && bit(x, 1, 3) ? x ^ 1 : x; });
+}
+
+matrix fredkin() {
+  return permutation(3, [](int x) {
+    if (!bit(x, 0, 3))
+      return x;
+    return with_bit(with_bit(x, 1, 3, bit(x, 2, 3)), 2, 3, bit(x, 1, 3));
+  });
+}
+
+matrix peres() {
+  return permutation(3, [](int x) {
+    const int a = bit(x, 0, 3);
+    const int b = bit(x, 1, 3) ^ a; // CX(q0→q1) first
+    const int c = bit(x, 2, 3) ^ (a & b);
+    return (a << 2) | (b << 1) | c;
+  });
+}
+
+matrix or_gate() {
+  return permutation(3, [](int x) { return bit(x, 0, 3) || bit(x, 1, 3) ? x ^ 1 : x; });
+}
+
+matrix hhl() {
+  matrix u = matrix::Zero(8, 8);
+  u(0, 3) = complex(0, -1);
+  u(1, 2) = -1;
+  u(2, 1) = 1;
+  u(3, 0) = -1;
+  u(4, 4) = 1;
+  u(5, 5) = 1;
+  u(6, 6) = -1;
+  u(7, 7) = complex(0, 1);
+  return u;
+}
+
+// exp(−iπ/6·X⊗X⊗X) = cos(π/6)·I − i·sin(π/6)·X⊗X⊗X; X⊗X⊗X maps |x⟩ to |7−x⟩.
+matrix miro() {
+  matrix u = std::cos(pi / 6) * matrix::Identity(8, 8);
+  for (int x = 0; x < 8; ++x)
+    u(7 - x, x) += complex(0, -std::sin(pi / 6));
+  return u;
+}
+
+// |a, b, c, d⟩ → |a, b, a⊕b⊕c, d⊕maj(a, b, c)⟩: sum on q2, carry on q3.
+matrix full_adder() {
+  return permutation(4, [](int x) {
+    const int a = bit(x, 0, 4), b = bit(x, 1, 4), c = bit(x, 2, 4), d = bit(x, 3, 4);
+    const int majority = (a & b) | (a & c) | (b & c);
+    return (a << 3) | (b << 2) | ((a ^ b ^ c) << 1) | (d ^ majority);
+  });
+}
+
+struct builtin {
+  const char* name;
+  int qubits;
+  const char* description;
+  matrix (*make)();
+};
+const builtin builtins[] = {
+    {"qft2", 2, "quantum Fourier transform", [] { return qft(2); }},
+    {"qft3", 3, "quantum Fourier transform", [] { return qft(3); }},
+    {"qft4", 4, "quantum Fourier transform", [] { return qft(4); }},
+    {"toffoli", 3, "CCX, controls q0 q1, target q2", toffoli},
+    {"fredkin", 3, "CSWAP, control q0, swaps q1 q2", fredkin},
+    {"peres", 3, "CX(q0->q1) then CCX(q0,q1->q2)", peres},
+    {"or", 3, "q2 ^= q0 OR q1", or_gate},
+    {"hhl", 3, "the signed permutation of Qsearch's HHL benchmark", hhl},
+    {"miro", 3, "exp(-i pi/6 X(x)X(x)X)", miro},
+    {"full_adder", 4, "q2 = a^b^c (sum), q3 ^= maj(a,b,c) (carry)", full_adder},
+};
+
+std::filesystem::path data_directory() {
+  if (const char* dir = std::getenv("QSEARCH_DATA_DIR"); dir && *dir)
+    return dir;
+  return QSEARCH_DATA_DIR;
+}
+
+} // namespace
+
+std::vector<target_info> list_targets() {
+  std::vector<target_info> targets;
+  for (const builtin& b : builtins)
+    targets.push_back({b.name, b.qubits, b.description});
+  for (const tfim_file& t : tfim_files)
+    targets.push_back(
+        {t.name, t.qubits,
+         fmt::format("transverse-field Ising evolution, time step {} (data)", t.time)});
+  return targets;
+}
+
+matrix make_target(std::string_view name) {
+  for (const builtin& b : builtins)
+    if (name == b.name)
+      return b.make();
+  for (const tfim_file& t : tfim_files)
+    if (name == t.name)
+      return read_unitary(data_directory() /
+                          fmt::format("circuit_eph_1.0_time_{}_{}.unitary", t.time, t.qubits));
+  std::string known;
+  for (const target_info& t : list_targets())
+    known += (known.empty() ? "" : ", ") + t.name;
+  throw input_error(fmt::format("unknown target '{}' (known: {})", name, known));
+}
+
+} // namespace qs

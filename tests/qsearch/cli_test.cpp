@@ -1,0 +1,196 @@
+#include <array>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include <qsearch/qasm.hpp>
+#include <qsearch/search.hpp>
+#include <qsearch/targets.hpp>
+#include <qsearch/unitary_io.hpp>
+
+#include <sys/wait.h>
+
+namespace {
+
+struct command_result {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+// Runs the built `qsearch` with `arguments` (shell words), capturing stdout and stderr.
+command_result run_qsearch(const std::string& arguments) {
+  const std::filesystem::path err_file =
+      std::filesystem::temp_directory_path() /
+      ("qsearch_cli_test_" + std::to_string(::getpid()) + ".err");
+  const std::string command =
+      std::string(QSEARCH_EXE) + " " + arguments + " 2>" + err_file.string();
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  std::string out;
+  std::array<char, 4096> buffer{};
+  while (const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
+    out.append(buffer.data(), n);
+  const int status = ::pclose(pipe);
+  std::ifstream err_stream(err_file);
+  std::stringstream err;
+  err << err_stream.rdbuf();
+  std::filesystem::remove(err_file);
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err.str()};
+}
+
+class temp_dir {
+public:
+  temp_dir()
+      : m_path(std::filesystem::temp_directory_path() /
+               ("qsearch_cli_test_dir_" + std::to_string(::getpid()))) {
+    std::filesystem::create_directories(m_path);
+  }
+  ~temp_dir() { std::filesystem::remove_all(m_path); }
+  temp_dir(const temp_dir&) = delete;
+  temp_dir& operator=(const temp_dir&) = delete;
+  std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
+
+private:
+  std::filesystem::path m_path;
+};
+
+std::string read_file(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+void write_file(const std::filesystem::path& path, const std::string& text) {
+  std::ofstream(path) << text;
+}
+
+bool one_line(const std::string& text) {
+  return !text.empty() && text.find('\n') == text.size() - 1;
+}
+
+} // namespace
+
+TEST_CASE("qsearch without arguments synthesizes qft3 and prints a correct QASM circuit",
+          "[qsearch][cli]") {
+  const command_result r = run_qsearch("--threads 2");
+  REQUIRE(r.exit_code == 0);
+  const qs::circuit_gates circuit = qs::parse_qasm(r.out);
+  CHECK(circuit.qubits == 3);
+  CHECK(qs::distance(qs::make_target("qft3"), qs::circuit_unitary(circuit)) < 1e-10);
+  CHECK(r.err.find("qft3: 7 CNOTs") != std::string::npos);
+}
+
+TEST_CASE("qsearch --json prints one object per target with the documented fields",
+          "[qsearch][cli]") {
+  const command_result r = run_qsearch("toffoli --json --seed 4");
+  REQUIRE(r.exit_code == 0);
+  REQUIRE(one_line(r.out));
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  CHECK(j.at("target") == "toffoli");
+  CHECK(j.at("qubits") == 3);
+  CHECK(j.at("cnots") == 8);
+  CHECK(j.at("distance").get<double>() < 1e-10);
+  CHECK(j.at("seconds").get<double>() > 0);
+  CHECK(j.at("nodes").get<long>() > 0);
+  CHECK(j.at("starts").get<long>() >= j.at("nodes").get<long>());
+  const qs::circuit_gates circuit = qs::parse_qasm(j.at("qasm").get<std::string>());
+  CHECK(qs::distance(qs::make_target("toffoli"), qs::circuit_unitary(circuit)) < 1e-10);
+}
+
+TEST_CASE("qsearch --quiet writes nothing to stderr and --qasm writes the file", "[qsearch][cli]") {
+  temp_dir dir;
+  const command_result r = run_qsearch("qft2 --quiet --qasm " + (dir / "out.qasm").string());
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.empty());
+  CHECK(r.out.empty());
+  const qs::circuit_gates circuit = qs::parse_qasm(read_file(dir / "out.qasm"));
+  CHECK(qs::distance(qs::make_target("qft2"), qs::circuit_unitary(circuit)) < 1e-10);
+}
+
+TEST_CASE("qsearch --unitary reads text and npy files, big- and little-endian", "[qsearch][cli]") {
+  temp_dir dir;
+  const qs::matrix peres = qs::make_target("peres");
+  qs::write_unitary_text(dir / "peres.txt", peres);
+  qs::write_unitary_npy(dir / "peres.npy", peres);
+  qs::write_unitary_text(dir / "peres_le.txt", qs::reverse_qubit_order(peres));
+  for (const std::string file : {"peres.txt", "peres.npy"}) {
+    const command_result r = run_qsearch("--quiet --unitary " + (dir / file).string());
+    INFO(file << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+    CHECK(qs::distance(peres, qs::circuit_unitary(qs::parse_qasm(r.out))) < 1e-10);
+  }
+  const command_result r =
+      run_qsearch("--quiet --little-endian --unitary " + (dir / "peres_le.txt").string());
+  REQUIRE(r.exit_code == 0);
+  const qs::circuit_gates circuit = qs::parse_qasm(r.out);
+  CHECK(qs::distance(qs::reverse_qubit_order(peres), qs::circuit_unitary_little_endian(circuit)) <
+        1e-10);
+}
+
+TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[qsearch][cli]") {
+  temp_dir dir;
+  write_file(dir / "not_square.txt", "1 0 0\n0 1 0\n");
+  write_file(dir / "not_unitary.txt", "1 1\n0 1\n");
+  write_file(dir / "size6.txt", [] {
+    std::string text;
+    for (int i = 0; i < 6; ++i) {
+      for (int j = 0; j < 6; ++j)
+        text += i == j ? "1 " : "0 ";
+      text += "\n";
+    }
+    return text;
+  }());
+  write_file(dir / "nan.txt", "nan 0\n0 1\n");
+  write_file(dir / "garbage.txt", "hello world\n");
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"--unitary " + (dir / "not_square.txt").string(), "square"},
+      {"--unitary " + (dir / "not_unitary.txt").string(), "unitary"},
+      {"--unitary " + (dir / "size6.txt").string(), "power"},
+      {"--unitary " + (dir / "nan.txt").string(), "finite"},
+      {"--unitary " + (dir / "garbage.txt").string(), "garbage.txt"},
+      {"--unitary " + (dir / "missing.txt").string(), "missing.txt"},
+      {"no_such_target", "unknown target"},
+      {"qft3 --topology 0-7", "qubit 7"},
+      {"qft3 --topology zigzag", "zigzag"},
+      {"qft3 --threads 0", "threads"},
+      {"qft3 --multistarts -1", "multistarts"},
+      {"--benchmark --qasm x.qasm", "--benchmark"},
+  };
+  for (const auto& [arguments, phrase] : cases) {
+    const command_result r = run_qsearch(arguments);
+    INFO(arguments << " -> " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(one_line(r.err));
+    CHECK(r.err.find(phrase) != std::string::npos);
+    CHECK(r.out.empty());
+  }
+}
+
+TEST_CASE("qsearch exits with 3 when the CNOT limit stops the search", "[qsearch][cli]") {
+  const command_result r = run_qsearch("toffoli --max-cnots 1 --quiet");
+  CHECK(r.exit_code == 3);
+  CHECK_FALSE(r.out.empty());
+}
+
+TEST_CASE("qsearch --list names every built-in target", "[qsearch][cli]") {
+  const command_result r = run_qsearch("--list");
+  REQUIRE(r.exit_code == 0);
+  for (const qs::target_info& t : qs::list_targets())
+    CHECK(r.out.find(t.name) != std::string::npos);
+}
+
+TEST_CASE("qsearch --benchmark prints a table of the seed's eight targets", "[qsearch][cli]") {
+  const command_result r = run_qsearch("--benchmark --multistarts 4");
+  REQUIRE(r.exit_code == 0);
+  for (const std::string name :
+       {"qft2", "qft3", "fredkin", "toffoli", "peres", "or", "miro", "hhl"})
+    CHECK(r.out.find("\n" + name + " ") != std::string::npos);
+  CHECK(r.out.find("8 syntheses") != std::string::npos);
+}
