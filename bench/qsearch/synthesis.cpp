@@ -56,6 +56,7 @@ int main(int argc, char** argv) {
     const qs::matrix target = qs::make_target(reference.name);
     std::vector<double> seconds;
     std::vector<int> cnots;
+    int solved = 0;
     double per_node = 0;
     for (int seed = 0; seed < seeds; ++seed) {
       qs::search_options options;
@@ -64,12 +65,18 @@ int main(int argc, char** argv) {
       const qs::search_result r = yt::sync_wait(serial, qs::synthesize(target, options));
       ok = check(r, target, reference.name) && ok;
       seconds.push_back(r.seconds);
-      cnots.push_back(r.shape.cnot_count());
+      if (r.solved) {
+        ++solved;
+        cnots.push_back(r.shape.cnot_count());
+      }
       per_node += r.seconds / static_cast<double>(r.nodes) / seeds;
     }
-    const auto [lo, hi] = std::ranges::minmax(cnots);
-    fmt::print("{:<9} {:>7} {:>12.4f} {:>12.2f} {:>9.0f}x {:>9.0f}\n", reference.name,
-               fmt::format("{}-{}", lo, hi), median(seconds), reference.seconds,
+    const std::string cnot_range = cnots.empty()
+                                       ? "-"
+                                       : fmt::format("{}-{}", *std::ranges::min_element(cnots),
+                                                     *std::ranges::max_element(cnots));
+    fmt::print("{:<9} {:>7} {:>7} {:>12.4f} {:>12.2f} {:>9.0f}x {:>9.0f}\n", reference.name,
+               fmt::format("{}/{}", solved, seeds), cnot_range, median(seconds), reference.seconds,
                reference.seconds / median(seconds), per_node * 1e6);
   }
 
@@ -82,7 +89,7 @@ int main(int argc, char** argv) {
     qs::search_options options;
     options.seed = static_cast<std::uint64_t>(seed);
     const qs::search_result r = yt::sync_wait(pool, qs::synthesize(target, options));
-    ok = check(r, target, fmt::format("haar seed {}", seed)) && ok;
+    ok = check(r, target, fmt::format("haar seed {}", seed)) && ok && r.solved;
     seconds.push_back(r.seconds);
     fmt::print("{:<9} {:>7} {:>12.2f} {:>10}\n", seed, r.shape.cnot_count(), r.seconds, r.nodes);
   }
