@@ -191,6 +191,8 @@ private:
     double value = 0;
     const auto [end, error] =
         std::from_chars(m_text.data() + m_pos, m_text.data() + m_text.size(), value);
+    if (error == std::errc::result_out_of_range)
+      fail("number out of range in a parameter");
     if (error != std::errc{})
       fail("expected a number, 'pi' or '(' in a parameter");
     m_pos = static_cast<std::size_t>(end - m_text.data());
