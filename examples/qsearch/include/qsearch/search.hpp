@@ -21,7 +21,7 @@ struct search_progress {
 };
 
 struct search_options {
-  /// Optimizer starts per candidate; one of them is warm (the parent's optimum).
+  /// Optimizer starts per candidate; with two or more, one is warm (the parent's optimum).
   int multistarts = 16;
   /// With the target and the candidate, fixes every random start point.
   std::uint64_t seed = 0;
