@@ -1,8 +1,14 @@
+#include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <limits>
 #include <numbers>
-#include <optional>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -11,18 +17,37 @@
 
 namespace qs {
 
+namespace {
+
+constexpr double pi = std::numbers::pi;
+
+// Into (−π, π]. std::remainder is exact, so the angle moves only by a multiple of the rounded
+// 2π: a phase change of a few 1e-16.
+double wrap_angle(double x) {
+  const double r = std::remainder(x, 2 * pi);
+  return r <= -pi ? r + 2 * pi : r;
+}
+
+} // namespace
+
 std::array<double, 3> u3_angles(const matrix2& u) {
   // u = e^{iα}·[[c, −e^{iλ}s], [e^{iφ}s, e^{i(φ+λ)}c]] with c = cos(θ/2) ≥ 0, s = sin(θ/2) ≥ 0.
-  // The phases come from single entries (differences of phases are defined only modulo 2π,
-  // so halving a sum of them would be off by π); a vanishing entry leaves its phase free.
-  constexpr double vanishing = 1e-300;
-  const double theta = 2 * std::atan2(std::abs(u(1, 0)), std::abs(u(0, 0)));
-  const bool has_cos = std::abs(u(0, 0)) > vanishing;
-  const double alpha = has_cos ? std::arg(u(0, 0)) : std::arg(u(1, 0)); // θ = π: take φ = 0
-  const double phi = has_cos && std::abs(u(1, 0)) > vanishing ? std::arg(u(1, 0)) - alpha : 0.0;
-  const double lambda =
-      std::abs(u(0, 1)) > vanishing ? std::arg(-u(0, 1)) - alpha : std::arg(u(1, 1)) - alpha - phi;
-  return {theta, phi, lambda};
+  // Each phase comes from one entry: halving a sum of phases would be off by π, as phases are
+  // known only modulo 2π. The phases of the two larger entries are taken as they are and the
+  // smaller entries only fix what remains; a small entry's phase is then only as good as its
+  // absolute error over its size, but it is multiplied by that size again when the gate is
+  // rebuilt, so the result is accurate to the rounding in u even when s or c is 1e-17 of noise.
+  // An entry that is exactly zero has no phase: its angle is free and set to 0.
+  const double c = std::abs(u(0, 0));
+  const double s = std::abs(u(1, 0));
+  const double theta = 2 * std::atan2(s, c);
+  if (s <= c) {
+    const double alpha = std::arg(u(0, 0));
+    const double phi = s == 0 ? 0.0 : wrap_angle(std::arg(u(1, 0)) - alpha);
+    return {theta, phi, wrap_angle(std::arg(u(1, 1)) - alpha - phi)};
+  }
+  const double alpha = c == 0 ? std::arg(u(1, 0)) : std::arg(u(0, 0));
+  return {theta, wrap_angle(std::arg(u(1, 0)) - alpha), wrap_angle(std::arg(-u(0, 1)) - alpha)};
 }
 
 std::string to_qasm(const circuit_gates& circuit) {
@@ -40,43 +65,94 @@ std::string to_qasm(const circuit_gates& circuit) {
 namespace {
 
 constexpr int max_qubits = 16;
-constexpr double pi = std::numbers::pi;
 
-class qasm_parser {
+// Deep enough for any real program; shallow enough that the recursive descent cannot exhaust
+// the stack on input like "((((((...".
+constexpr int max_expression_depth = 64;
+
+[[noreturn]] void fail(int line, std::string_view what) {
+  throw input_error(fmt::format("QASM line {}: {}", line, what));
+}
+
+bool is_letter(char c) {
+  return std::isalpha(static_cast<unsigned char>(c)) || c == '_';
+}
+
+bool is_digit(char c) {
+  return std::isdigit(static_cast<unsigned char>(c)) != 0;
+}
+
+struct token {
+  enum class kind { end, identifier, number, string, symbol };
+  kind type = kind::end;
+  std::string_view text; // a view into the program
+  int line = 1;
+};
+
+// Garbage input must not make a one-line message long.
+std::string shortened(std::string_view text) {
+  constexpr std::size_t shown = 24;
+  return text.size() <= shown ? std::string(text) : fmt::format("{}...", text.substr(0, shown));
+}
+
+// How a token appears in a message.
+std::string describe(const token& t) {
+  if (t.type == token::kind::end)
+    return "the end of the program";
+  return fmt::format("'{}'", shortened(t.text));
+}
+
+// Splits the program into tokens on demand, so that errors come in the order of the text.
+class lexer {
 public:
-  explicit qasm_parser(std::string_view text) : m_text(text) {}
+  explicit lexer(std::string_view text) : m_text(text) {}
 
-  circuit_gates parse() {
-    skip_space();
-    if (!at_word("OPENQASM"))
-      fail("expected 'OPENQASM 2.0;' first");
-    read_word();
-    skip_space();
-    const std::size_t version_start = m_pos;
-    while (m_pos < m_text.size() && m_text[m_pos] != ';' && !std::isspace(peek()))
-      ++m_pos;
-    if (m_text.substr(version_start, m_pos - version_start) != "2.0")
-      fail("only OpenQASM 2.0 is supported");
-    expect(';');
-    while (true) {
-      skip_space();
-      if (m_pos >= m_text.size())
-        break;
-      statement();
+  token next() {
+    skip_space_and_comments();
+    const std::size_t start = m_pos;
+    const auto make = [&](token::kind type) {
+      return token{type, m_text.substr(start, m_pos - start), m_line};
+    };
+    if (m_pos == m_text.size())
+      return make(token::kind::end);
+    const char c = m_text[m_pos];
+    if (is_letter(c)) {
+      while (m_pos < m_text.size() && (is_letter(m_text[m_pos]) || is_digit(m_text[m_pos])))
+        ++m_pos;
+      return make(token::kind::identifier);
     }
-    if (m_register.empty())
-      fail("no qreg declared");
-    return m_circuit;
+    if (is_digit(c) || (c == '.' && is_digit(peek(1)))) {
+      lex_number();
+      return make(token::kind::number);
+    }
+    if (c == '"') {
+      ++m_pos;
+      while (m_pos < m_text.size() && m_text[m_pos] != '"' && m_text[m_pos] != '\n')
+        ++m_pos;
+      if (peek(0) != '"')
+        fail(m_line, "unterminated string");
+      ++m_pos;
+      return make(token::kind::string);
+    }
+    if (c == '-' && peek(1) == '>') {
+      m_pos += 2;
+      return make(token::kind::symbol);
+    }
+    if (std::string_view("()[],;+-*/^").find(c) != std::string_view::npos) {
+      ++m_pos;
+      return make(token::kind::symbol);
+    }
+    if (std::isprint(static_cast<unsigned char>(c)))
+      fail(m_line, fmt::format("unexpected character '{}'", c));
+    fail(m_line, fmt::format("unexpected byte 0x{:02x}", static_cast<unsigned char>(c)));
   }
 
 private:
-  [[noreturn]] void fail(std::string_view what) const {
-    throw input_error(fmt::format("QASM line {}: {}", m_line, what));
+  char peek(std::size_t ahead) const {
+    return m_pos + ahead < m_text.size() ? m_text[m_pos + ahead] : '\0';
   }
 
-  char peek() const { return m_pos < m_text.size() ? m_text[m_pos] : '\0'; }
-
-  void skip_space() {
+  void skip_space_and_comments() {
     while (m_pos < m_text.size()) {
       const char c = m_text[m_pos];
       if (c == '\n') {
@@ -84,276 +160,456 @@ private:
         ++m_pos;
       } else if (std::isspace(static_cast<unsigned char>(c))) {
         ++m_pos;
-      } else if (m_text.substr(m_pos, 2) == "//") {
+      } else if (c == '/' && peek(1) == '/') {
         while (m_pos < m_text.size() && m_text[m_pos] != '\n')
           ++m_pos;
       } else {
-        break;
+        return;
       }
     }
   }
 
-  bool at_word(std::string_view word) const { return m_text.substr(m_pos, word.size()) == word; }
-
-  std::string_view read_word() {
-    skip_space();
+  // digits [. digits] [e [+-] digits], or . digits [...]; std::from_chars reads the value later.
+  void lex_number() {
     const std::size_t start = m_pos;
-    while (m_pos < m_text.size() &&
-           (std::isalnum(static_cast<unsigned char>(m_text[m_pos])) || m_text[m_pos] == '_'))
-      ++m_pos;
-    return m_text.substr(start, m_pos - start);
-  }
-
-  void expect(char c) {
-    skip_space();
-    if (peek() != c)
-      fail(peek() == '\0' ? fmt::format("expected '{}' before the end", c)
-                          : fmt::format("expected '{}' but found '{}'", c, peek()));
-    ++m_pos;
-  }
-
-  int read_integer() {
-    skip_space();
-    int value = 0;
-    const auto [end, error] =
-        std::from_chars(m_text.data() + m_pos, m_text.data() + m_text.size(), value);
-    if (error != std::errc{})
-      fail("expected a non-negative integer");
-    m_pos = static_cast<std::size_t>(end - m_text.data());
-    return value;
-  }
-
-  void skip_statement() {
-    while (m_pos < m_text.size() && m_text[m_pos] != ';') {
-      if (m_text[m_pos] == '\n')
-        ++m_line;
-      ++m_pos;
-    }
-    expect(';');
-  }
-
-  // expression := term (('+'|'-') term)*; term := factor (('*'|'/') factor)*;
-  // factor := ('-'|'+') factor | number | 'pi' | '(' expression ')'.
-  double expression(int depth = 0) {
-    if (depth > 64)
-      fail("expression nested too deeply");
-    double value = term(depth);
-    while (true) {
-      skip_space();
-      if (peek() == '+') {
+    const auto digits = [&] {
+      while (is_digit(peek(0)))
         ++m_pos;
-        value += term(depth);
-      } else if (peek() == '-') {
-        ++m_pos;
-        value -= term(depth);
-      } else {
-        return value;
-      }
-    }
-  }
-
-  double term(int depth) {
-    double value = factor(depth);
-    while (true) {
-      skip_space();
-      if (peek() == '*') {
-        ++m_pos;
-        value *= factor(depth);
-      } else if (peek() == '/') {
-        ++m_pos;
-        value /= factor(depth);
-      } else {
-        return value;
-      }
-    }
-  }
-
-  double factor(int depth) {
-    skip_space();
-    if (peek() == '-') {
-      ++m_pos;
-      return -factor(depth + 1);
-    }
-    if (peek() == '+') {
-      ++m_pos;
-      return factor(depth + 1);
-    }
-    if (peek() == '(') {
-      ++m_pos;
-      const double value = expression(depth + 1);
-      expect(')');
-      return value;
-    }
-    if (at_word("pi")) {
-      m_pos += 2;
-      return pi;
-    }
-    double value = 0;
-    const auto [end, error] =
-        std::from_chars(m_text.data() + m_pos, m_text.data() + m_text.size(), value);
-    if (error == std::errc::result_out_of_range)
-      fail("number out of range in a parameter");
-    if (error != std::errc{})
-      fail("expected a number, 'pi' or '(' in a parameter");
-    m_pos = static_cast<std::size_t>(end - m_text.data());
-    return value;
-  }
-
-  int qubit_argument() {
-    const std::string_view name = read_word();
-    if (name.empty())
-      fail("expected a qubit like q[0]");
-    if (name != m_register)
-      fail(m_register.empty() ? "gate before any qreg"
-                              : fmt::format("unknown register '{}'", name));
-    expect('[');
-    const int index = read_integer();
-    expect(']');
-    if (index >= m_circuit.qubits)
-      fail(fmt::format("qubit {} is out of range (the register has {})", index, m_circuit.qubits));
-    return index;
-  }
-
-  void statement() {
-    const std::string_view word = read_word();
-    if (word.empty())
-      fail(fmt::format("unexpected '{}'", peek()));
-    if (word == "include" || word == "creg" || word == "barrier" || word == "measure") {
-      skip_statement();
-      return;
-    }
-    if (word == "qreg") {
-      if (!m_register.empty())
-        fail("only one qreg is supported");
-      m_register = read_word();
-      if (m_register.empty())
-        fail("qreg needs a name");
-      expect('[');
-      m_circuit.qubits = read_integer();
-      expect(']');
-      expect(';');
-      if (m_circuit.qubits < 1 || m_circuit.qubits > max_qubits)
-        fail(fmt::format("qreg size must be 1 to {}", max_qubits));
-      return;
-    }
-    gate_statement(std::string(word));
-  }
-
-  void gate_statement(const std::string& name) {
-    std::vector<double> params;
-    skip_space();
-    if (peek() == '(') {
-      ++m_pos;
-      skip_space();
-      if (peek() != ')') {
-        params.push_back(expression());
-        skip_space();
-        while (peek() == ',') {
-          ++m_pos;
-          params.push_back(expression());
-          skip_space();
-        }
-      }
-      expect(')');
-    }
-    for (const double p : params)
-      if (!std::isfinite(p))
-        fail(fmt::format("gate '{}' has a parameter that is not finite", name));
-
-    if (name == "cx" || name == "CX") {
-      require_parameters(name, params, 0);
-      const int control = qubit_argument();
-      expect(',');
-      const int target = qubit_argument();
-      expect(';');
-      if (control == target)
-        fail("cx needs two different qubits");
-      m_circuit.gates.push_back(gate::cx(control, target));
-      return;
-    }
-    const std::optional<std::array<double, 3>> angles = single_qubit_angles(name, params);
-    const int q = qubit_argument();
-    expect(';');
-    m_circuit.gates.push_back(gate::u3(q, (*angles)[0], (*angles)[1], (*angles)[2]));
-  }
-
-  void require_parameters(const std::string& name, const std::vector<double>& params,
-                          std::size_t count) const {
-    if (params.size() != count)
-      fail(fmt::format("gate '{}' takes {} parameter{}, got {}", name, count, count == 1 ? "" : "s",
-                       params.size()));
-  }
-
-  // U3 angles of each supported single-qubit gate, equal up to global phase.
-  std::optional<std::array<double, 3>> single_qubit_angles(const std::string& name,
-                                                           const std::vector<double>& p) const {
-    struct fixed {
-      const char* name;
-      std::array<double, 3> angles;
     };
-    static constexpr fixed fixed_gates[] = {
-        {"id", {0, 0, 0}},           {"x", {pi, 0, pi}},
-        {"y", {pi, pi / 2, pi / 2}}, {"z", {0, 0, pi}},
-        {"h", {pi / 2, 0, pi}},      {"s", {0, 0, pi / 2}},
-        {"sdg", {0, 0, -pi / 2}},    {"t", {0, 0, pi / 4}},
-        {"tdg", {0, 0, -pi / 4}},    {"sx", {pi / 2, -pi / 2, pi / 2}}};
-    for (const fixed& f : fixed_gates)
-      if (name == f.name) {
-        require_parameters(name, p, 0);
-        return f.angles;
-      }
-    if (name == "u3" || name == "u" || name == "U") {
-      require_parameters(name, p, 3);
-      return std::array{p[0], p[1], p[2]};
+    digits();
+    if (peek(0) == '.') {
+      ++m_pos;
+      digits();
     }
-    if (name == "u2") {
-      require_parameters(name, p, 2);
-      return std::array{pi / 2, p[0], p[1]};
+    if (peek(0) == 'e' || peek(0) == 'E') {
+      ++m_pos;
+      if (peek(0) == '+' || peek(0) == '-')
+        ++m_pos;
+      if (!is_digit(peek(0)))
+        fail(m_line, fmt::format("malformed number {}",
+                                 describe({token::kind::number, m_text.substr(start, m_pos - start),
+                                           m_line})));
+      digits();
     }
-    if (name == "u1" || name == "p" || name == "rz") {
-      require_parameters(name, p, 1);
-      return std::array{0.0, 0.0, p[0]};
-    }
-    if (name == "rx") {
-      require_parameters(name, p, 1);
-      return std::array{p[0], -pi / 2, pi / 2};
-    }
-    if (name == "ry") {
-      require_parameters(name, p, 1);
-      return std::array{p[0], 0.0, 0.0};
-    }
-    fail(fmt::format("unknown gate '{}'", name));
   }
 
   std::string_view m_text;
   std::size_t m_pos = 0;
   int m_line = 1;
+};
+
+using angle_triple = std::array<double, 3>;
+
+// A gate of qelib1.inc and its U3 angles, equal to the gate up to global phase (rz(λ) is
+// diag(e^{−iλ/2}, e^{iλ/2}) = e^{−iλ/2}·u3(0, 0, λ)); `angles` is null for the CNOT.
+struct gate_spec {
+  std::string_view name;
+  std::size_t parameters;
+  angle_triple (*angles)(std::span<const double> p);
+};
+
+constexpr gate_spec gate_specs[] = {
+    {"u3", 3,
+     [](std::span<const double> p) {
+       return angle_triple{p[0], p[1], p[2]};
+     }},
+    {"u", 3,
+     [](std::span<const double> p) {
+       return angle_triple{p[0], p[1], p[2]};
+     }},
+    {"U", 3,
+     [](std::span<const double> p) {
+       return angle_triple{p[0], p[1], p[2]};
+     }},
+    {"u2", 2,
+     [](std::span<const double> p) {
+       return angle_triple{pi / 2, p[0], p[1]};
+     }},
+    {"u1", 1,
+     [](std::span<const double> p) {
+       return angle_triple{0, 0, p[0]};
+     }},
+    {"p", 1,
+     [](std::span<const double> p) {
+       return angle_triple{0, 0, p[0]};
+     }},
+    {"rz", 1,
+     [](std::span<const double> p) {
+       return angle_triple{0, 0, p[0]};
+     }},
+    {"rx", 1,
+     [](std::span<const double> p) {
+       return angle_triple{p[0], -pi / 2, pi / 2};
+     }},
+    {"ry", 1,
+     [](std::span<const double> p) {
+       return angle_triple{p[0], 0, 0};
+     }},
+    {"id", 0,
+     [](std::span<const double>) {
+       return angle_triple{0, 0, 0};
+     }},
+    {"x", 0,
+     [](std::span<const double>) {
+       return angle_triple{pi, 0, pi};
+     }},
+    {"y", 0,
+     [](std::span<const double>) {
+       return angle_triple{pi, pi / 2, pi / 2};
+     }},
+    {"z", 0,
+     [](std::span<const double>) {
+       return angle_triple{0, 0, pi};
+     }},
+    {"h", 0,
+     [](std::span<const double>) {
+       return angle_triple{pi / 2, 0, pi};
+     }},
+    {"s", 0,
+     [](std::span<const double>) {
+       return angle_triple{0, 0, pi / 2};
+     }},
+    {"sdg", 0,
+     [](std::span<const double>) {
+       return angle_triple{0, 0, -pi / 2};
+     }},
+    {"t", 0,
+     [](std::span<const double>) {
+       return angle_triple{0, 0, pi / 4};
+     }},
+    {"tdg", 0,
+     [](std::span<const double>) {
+       return angle_triple{0, 0, -pi / 4};
+     }},
+    {"sx", 0,
+     [](std::span<const double>) {
+       return angle_triple{pi / 2, -pi / 2, pi / 2};
+     }},
+    {"sxdg", 0,
+     [](std::span<const double>) {
+       return angle_triple{pi / 2, pi / 2, -pi / 2};
+     }},
+    {"cx", 0, nullptr},
+    {"CX", 0, nullptr},
+};
+
+// Recursive descent over the grammar of OpenQASM 2.0 that flat circuits use.
+class parser {
+public:
+  explicit parser(std::string_view text) : m_lexer(text) { advance(); }
+
+  circuit_gates parse() {
+    if (m_token.type != token::kind::identifier || m_token.text != "OPENQASM")
+      fail(m_token.line, "expected 'OPENQASM 2.0;' first");
+    advance();
+    if (m_token.type != token::kind::number || (m_token.text != "2.0" && m_token.text != "2"))
+      fail(m_token.line, "only OpenQASM 2.0 is supported");
+    advance();
+    expect_semicolon();
+    while (m_token.type != token::kind::end)
+      statement();
+    if (m_register.empty())
+      fail(m_token.line, "no qreg declared");
+    return std::move(m_circuit);
+  }
+
+private:
+  void advance() {
+    m_previous_line = m_token.line;
+    m_token = m_lexer.next();
+  }
+
+  bool at_symbol(std::string_view symbol) const {
+    return m_token.type == token::kind::symbol && m_token.text == symbol;
+  }
+
+  void expect(std::string_view symbol) {
+    if (!at_symbol(symbol))
+      fail(m_token.line, fmt::format("expected '{}' but found {}", symbol, describe(m_token)));
+    advance();
+  }
+
+  // A statement that runs into the next line or the end most likely lacks its ';': blame the
+  // line it is on, not the line of whatever follows.
+  void expect_semicolon() {
+    if (!at_symbol(";") && (m_token.type == token::kind::end || m_token.line != m_previous_line))
+      fail(m_previous_line, "missing ';' at the end of the statement");
+    expect(";");
+  }
+
+  void skip_statement() {
+    while (m_token.type != token::kind::end && !at_symbol(";"))
+      advance();
+    expect_semicolon();
+  }
+
+  void statement() {
+    const token word = m_token;
+    if (word.type != token::kind::identifier)
+      fail(word.line, fmt::format("expected a statement but found {}", describe(word)));
+    advance();
+    if (word.text == "include") {
+      if (m_token.type != token::kind::string)
+        fail(m_token.line, "expected a file name in quotes after 'include'");
+      advance();
+      expect_semicolon();
+    } else if (word.text == "creg" || word.text == "barrier" || word.text == "measure") {
+      skip_statement();
+    } else if (word.text == "qreg") {
+      declare_register(word);
+    } else if (word.text == "gate" || word.text == "opaque" || word.text == "if" ||
+               word.text == "reset") {
+      fail(word.line, fmt::format("'{}' statements are not supported", word.text));
+    } else {
+      gate_statement(word);
+    }
+  }
+
+  void declare_register(const token& keyword) {
+    if (!m_register.empty())
+      fail(keyword.line, "only one qreg is supported");
+    const token name = m_token;
+    if (name.type != token::kind::identifier)
+      fail(name.line, fmt::format("expected a register name but found {}", describe(name)));
+    advance();
+    expect("[");
+    const token size = m_token;
+    const int qubits = integer("a register size");
+    if (qubits < 1 || qubits > max_qubits)
+      fail(size.line,
+           fmt::format("qreg size must be 1 to {}, not {}", max_qubits, shortened(size.text)));
+    expect("]");
+    expect_semicolon();
+    m_register = name.text;
+    m_circuit.qubits = qubits;
+  }
+
+  void gate_statement(const token& name) {
+    const gate_spec* spec = nullptr;
+    for (const gate_spec& candidate : gate_specs)
+      if (candidate.name == name.text)
+        spec = &candidate;
+    if (spec == nullptr)
+      fail(name.line, fmt::format("unknown gate {}", describe(name)));
+    if (m_register.empty())
+      fail(name.line, "gate before any qreg");
+    const std::vector<double> params = parameters(name);
+    if (params.size() != spec->parameters)
+      fail(name.line,
+           fmt::format("gate '{}' takes {} parameter{}, got {}", name.text, spec->parameters,
+                       spec->parameters == 1 ? "" : "s", params.size()));
+    std::vector<int> qubits{qubit_argument()};
+    while (at_symbol(",")) {
+      advance();
+      qubits.push_back(qubit_argument());
+    }
+    expect_semicolon();
+    const std::size_t arity = spec->angles ? 1 : 2;
+    if (qubits.size() != arity)
+      fail(name.line, fmt::format("gate '{}' takes {} qubit{}, got {}", name.text, arity,
+                                  arity == 1 ? "" : "s", qubits.size()));
+    if (!spec->angles) {
+      if (qubits[0] == qubits[1])
+        fail(name.line, "cx needs two different qubits");
+      m_circuit.gates.push_back(gate::cx(qubits[0], qubits[1]));
+      return;
+    }
+    const auto [theta, phi, lambda] = spec->angles(params);
+    m_circuit.gates.push_back(gate::u3(qubits[0], theta, phi, lambda));
+  }
+
+  std::vector<double> parameters(const token& name) {
+    std::vector<double> values;
+    if (!at_symbol("("))
+      return values;
+    advance();
+    if (at_symbol(")")) {
+      advance();
+      return values;
+    }
+    while (true) {
+      const int line = m_token.line;
+      values.push_back(expression(0));
+      if (!std::isfinite(values.back()))
+        fail(line, fmt::format("gate '{}' has a parameter that is not finite", name.text));
+      if (!at_symbol(","))
+        break;
+      advance();
+    }
+    expect(")");
+    return values;
+  }
+
+  int qubit_argument() {
+    const token name = m_token;
+    if (name.type != token::kind::identifier)
+      fail(name.line,
+           fmt::format("expected a qubit like {}[0] but found {}", m_register, describe(name)));
+    if (name.text != m_register)
+      fail(name.line, fmt::format("unknown register {}", describe(name)));
+    advance();
+    expect("[");
+    const token index_token = m_token;
+    const int index = integer("a qubit index");
+    if (index >= m_circuit.qubits)
+      fail(index_token.line, fmt::format("qubit {} is out of range (the register has {})",
+                                         shortened(index_token.text), m_circuit.qubits));
+    expect("]");
+    return index;
+  }
+
+  // A non-negative integer literal; one too large for int reads as int's maximum, which every
+  // caller rejects as out of range.
+  int integer(std::string_view what) {
+    const token t = m_token;
+    const bool all_digits = t.type == token::kind::number &&
+                            t.text.find_first_not_of("0123456789") == std::string_view::npos;
+    if (!all_digits)
+      fail(t.line, fmt::format("expected {} but found {}", what, describe(t)));
+    int value = 0;
+    if (std::from_chars(t.text.data(), t.text.data() + t.text.size(), value).ec != std::errc{})
+      value = std::numeric_limits<int>::max();
+    advance();
+    return value;
+  }
+
+  // expression := term (('+' | '-') term)*        term := unary (('*' | '/') unary)*
+  // unary := ('-' | '+') unary | power             power := primary ['^' unary]
+  // primary := number | 'pi' | function '(' expression ')' | '(' expression ')'
+  // Every recursion passes through `unary`, which bounds the depth.
+  double expression(int depth) {
+    double value = term(depth);
+    while (at_symbol("+") || at_symbol("-")) {
+      const bool plus = m_token.text == "+";
+      advance();
+      const double rhs = term(depth);
+      value = plus ? value + rhs : value - rhs;
+    }
+    return value;
+  }
+
+  double term(int depth) {
+    double value = unary(depth);
+    while (at_symbol("*") || at_symbol("/")) {
+      const bool times = m_token.text == "*";
+      advance();
+      const double rhs = unary(depth);
+      value = times ? value * rhs : value / rhs;
+    }
+    return value;
+  }
+
+  double unary(int depth) {
+    if (depth > max_expression_depth)
+      fail(m_token.line, "expression nested too deeply");
+    if (at_symbol("-")) {
+      advance();
+      return -unary(depth + 1);
+    }
+    if (at_symbol("+")) {
+      advance();
+      return unary(depth + 1);
+    }
+    const double base = primary(depth);
+    if (!at_symbol("^"))
+      return base;
+    advance();
+    return std::pow(base, unary(depth + 1));
+  }
+
+  double primary(int depth) {
+    const token t = m_token;
+    if (t.type == token::kind::number) {
+      advance();
+      double value = 0;
+      if (std::from_chars(t.text.data(), t.text.data() + t.text.size(), value).ec != std::errc{})
+        fail(t.line, fmt::format("number {} is out of range", describe(t)));
+      return value;
+    }
+    if (t.type == token::kind::identifier) {
+      advance();
+      if (t.text == "pi")
+        return pi;
+      double (*function)(double) = nullptr;
+      if (t.text == "sin")
+        function = [](double x) { return std::sin(x); };
+      else if (t.text == "cos")
+        function = [](double x) { return std::cos(x); };
+      else if (t.text == "tan")
+        function = [](double x) { return std::tan(x); };
+      else if (t.text == "exp")
+        function = [](double x) { return std::exp(x); };
+      else if (t.text == "ln")
+        function = [](double x) { return std::log(x); };
+      else if (t.text == "sqrt")
+        function = [](double x) { return std::sqrt(x); };
+      else
+        fail(t.line, fmt::format("unknown name {} in a parameter", describe(t)));
+      expect("(");
+      const double argument = expression(depth + 1);
+      expect(")");
+      return function(argument);
+    }
+    if (at_symbol("(")) {
+      advance();
+      const double value = expression(depth + 1);
+      expect(")");
+      return value;
+    }
+    fail(t.line,
+         fmt::format("expected a number, 'pi' or '(' in a parameter but found {}", describe(t)));
+  }
+
+  lexer m_lexer;
+  token m_token;
+  int m_previous_line = 1;
   std::string m_register;
   circuit_gates m_circuit;
 };
 
+// Column j of the result is the circuit applied to basis state j, so each gate acts on every
+// column as on a state vector: a U3 mixes the pairs of entries whose indices differ only in its
+// bit, a CX swaps the pairs that have the control bit set and differ only in the target bit.
 matrix unitary_with_bits(const circuit_gates& circuit, bool big_endian) {
-  const int n = 1 << circuit.qubits;
-  const auto bit_of = [&](int q) { return big_endian ? n >> (q + 1) : 1 << q; };
+  if (circuit.qubits < 0 || circuit.qubits > 30)
+    throw std::invalid_argument(
+        fmt::format("circuit_unitary: {} qubits is not in [0, 30]", circuit.qubits));
+  const auto valid = [&](int q) { return q >= 0 && q < circuit.qubits; };
+  for (const gate& g : circuit.gates)
+    if (!valid(g.qubit) || (g.type == gate::kind::cx && (!valid(g.target) || g.target == g.qubit)))
+      throw std::invalid_argument(
+          fmt::format("circuit_unitary: a gate on qubits {} and {} in a {}-qubit circuit", g.qubit,
+                      g.target, circuit.qubits));
+
+  const Eigen::Index n = Eigen::Index{1} << circuit.qubits;
+  const auto bit_of = [&](int q) {
+    return Eigen::Index{1} << (big_endian ? circuit.qubits - 1 - q : q);
+  };
   matrix v = matrix::Identity(n, n);
   for (const gate& g : circuit.gates) {
     if (g.type == gate::kind::cx) {
-      const int control = bit_of(g.qubit);
-      const int target = bit_of(g.target);
-      for (int r = 0; r < n; ++r)
-        if ((r & control) && !(r & target))
-          v.row(r).swap(v.row(r | target));
+      const Eigen::Index control = bit_of(g.qubit);
+      const Eigen::Index target = bit_of(g.target);
+      for (Eigen::Index j = 0; j < n; ++j) {
+        complex* column = v.col(j).data();
+        for (Eigen::Index i = 0; i < n; ++i)
+          if ((i & control) != 0 && (i & target) == 0)
+            std::swap(column[i], column[i | target]);
+      }
       continue;
     }
     const matrix2 u = u3_matrix(g.theta, g.phi, g.lambda);
-    const int bit = bit_of(g.qubit);
-    for (int r = 0; r < n; ++r)
-      if (!(r & bit)) {
-        const Eigen::RowVectorXcd low = v.row(r);
-        const Eigen::RowVectorXcd high = v.row(r | bit);
-        v.row(r) = u(0, 0) * low + u(0, 1) * high;
-        v.row(r | bit) = u(1, 0) * low + u(1, 1) * high;
-      }
+    const Eigen::Index bit = bit_of(g.qubit);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      complex* column = v.col(j).data();
+      for (Eigen::Index block = 0; block < n; block += 2 * bit)
+        for (Eigen::Index i = block; i < block + bit; ++i) {
+          const complex low = column[i];
+          const complex high = column[i + bit];
+          column[i] = u(0, 0) * low + u(0, 1) * high;
+          column[i + bit] = u(1, 0) * low + u(1, 1) * high;
+        }
+    }
   }
   return v;
 }
@@ -361,7 +617,7 @@ matrix unitary_with_bits(const circuit_gates& circuit, bool big_endian) {
 } // namespace
 
 circuit_gates parse_qasm(std::string_view text) {
-  return qasm_parser(text).parse();
+  return parser(text).parse();
 }
 
 matrix circuit_unitary(const circuit_gates& circuit) {

@@ -1,11 +1,11 @@
 #include <bit>
+#include <cctype>
 #include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstring>
 #include <fstream>
 #include <optional>
-#include <regex>
 #include <sstream>
 #include <vector>
 
@@ -110,17 +110,32 @@ matrix parse_text(const std::string& text, const std::filesystem::path& file) {
   return u;
 }
 
-// The value of `key` in the header dictionary of an .npy file, e.g. 'descr': '<c16'.
+// The value of `key` in the header dictionary of an .npy file, e.g. 'descr': '<c16' gives <c16,
+// 'shape': (8, 8) gives (8, 8).
 std::string header_value(const std::string& header, const std::string& key,
                          const std::filesystem::path& file) {
-  const std::regex pattern("['\"]" + key + "['\"]\\s*:\\s*('[^']*'|\"[^\"]*\"|\\([^)]*\\)|\\w+)");
-  std::smatch match;
-  if (!std::regex_search(header, match, pattern))
+  std::size_t at = std::string::npos;
+  for (const char quote : {'\'', '"'})
+    if (at == std::string::npos)
+      at = header.find(quote + key + quote);
+  const std::size_t colon = at == std::string::npos ? at : header.find(':', at + key.size() + 2);
+  if (colon == std::string::npos)
     throw input_error(fmt::format("{}: npy header has no '{}'", file_name(file), key));
-  std::string value = match[1];
-  if (value.size() >= 2 && (value.front() == '\'' || value.front() == '"'))
-    value = value.substr(1, value.size() - 2);
-  return value;
+  std::size_t start = header.find_first_not_of(' ', colon + 1);
+  if (start == std::string::npos)
+    throw input_error(fmt::format("{}: npy header has no value for '{}'", file_name(file), key));
+  const char open = header[start];
+  const char close = open == '(' ? ')' : open == '\'' || open == '"' ? open : '\0';
+  if (close == '\0') { // a bare word such as True
+    const std::size_t end = header.find_first_of(",} ", start);
+    return header.substr(start, end == std::string::npos ? end : end - start);
+  }
+  const std::size_t end = header.find(close, start + 1);
+  if (end == std::string::npos)
+    throw input_error(
+        fmt::format("{}: npy header value of '{}' is not closed", file_name(file), key));
+  return open == '(' ? header.substr(start, end - start + 1)
+                     : header.substr(start + 1, end - start - 1);
 }
 
 matrix parse_npy(const std::string& bytes, const std::filesystem::path& file) {
@@ -154,12 +169,17 @@ matrix parse_npy(const std::string& bytes, const std::filesystem::path& file) {
   const std::string shape = header_value(header, "shape", file);
 
   std::vector<std::int64_t> dims;
-  const std::regex digits_pattern("\\d+");
-  for (std::sregex_iterator it(shape.begin(), shape.end(), digits_pattern), end; it != end; ++it) {
-    const std::string digits = it->str();
-    if (digits.size() > 9)
+  for (std::size_t i = 0; i < shape.size();) {
+    if (!std::isdigit(static_cast<unsigned char>(shape[i]))) {
+      ++i;
+      continue;
+    }
+    std::int64_t value = 0;
+    const auto [end, error] = std::from_chars(shape.data() + i, shape.data() + shape.size(), value);
+    if (error != std::errc{} || value > max_dimension * max_dimension)
       throw input_error(fmt::format("{}: npy shape {} is too large", file_name(file), shape));
-    dims.push_back(std::stoll(digits));
+    dims.push_back(value);
+    i = static_cast<std::size_t>(end - shape.data());
   }
   if (dims.size() != 2)
     throw input_error(

@@ -65,6 +65,13 @@ struct search_result {
 /// wins, so a seed gives the same circuit on any executor and any thread count.
 yt::task<search_result> synthesize(matrix target, search_options options);
 
+/// The same search with its two inner levels — an expansion's candidates and a candidate's
+/// starts — run by `mapper`: `co_await mapper.map(fn, range)` must yield the vector of `fn`'s
+/// results in input order, `fn` returning a value or a `yt::task` (the subscription benchmark
+/// plugs in other runtimes here). The definition is in <qsearch/search_impl.hpp>.
+template <class Mapper>
+yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_options options);
+
 /// d(U, V) = 1 − |Tr(U†V)|/N.
 double distance(const matrix& u, const matrix& v);
 

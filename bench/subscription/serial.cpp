@@ -1,0 +1,13 @@
+// serial: yt::inline_executor runs every level on the calling thread (the efficiency reference).
+#include <yieldtasks/inline_executor.hpp>
+
+#include "strategy.hpp"
+
+namespace subscription {
+
+std::vector<qs::search_result> run_serial(const std::vector<job>& jobs, int /*threads*/) {
+  yt::inline_executor serial;
+  return serial.map([](const job& j) { return qs::synthesize(j.target, j.options); }, jobs);
+}
+
+} // namespace subscription
