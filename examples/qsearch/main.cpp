@@ -179,7 +179,8 @@ int run_command(int argc, char** argv) {
   app.add_option("--seed", options.seed, "Seed of every random start point")->capture_default_str();
   app.add_option("--topology", topology, "linear, ring, all, or edges like 0-1,1-2,0-2")
       ->capture_default_str();
-  app.add_option("--layer", layer, "Parameters per layer: 4 (Ry then Rz, Ry then Rx) or 5 (XZXZ, U3)")
+  app.add_option("--layer", layer,
+                 "Parameters per layer: 4 (Ry then Rz, Ry then Rx) or 5 (XZXZ, U3)")
       ->capture_default_str()
       ->check(CLI::IsMember({"4", "5"}));
   app.add_option("--optimizer", optimizer, "lbfgs or lm (Levenberg-Marquardt)")
