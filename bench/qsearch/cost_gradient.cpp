@@ -21,10 +21,7 @@ qs::structure linear_structure(int qubits, int cnots) {
 
 std::vector<double> random_point(int count, std::uint64_t seed) {
   qs::splitmix64 random(seed);
-  std::vector<double> x(static_cast<std::size_t>(count));
-  for (double& v : x)
-    v = random.angle();
-  return x;
+  return qs::random_angles(static_cast<std::size_t>(count), random);
 }
 
 void cost_and_gradient(benchmark::State& state) {

@@ -29,9 +29,6 @@
 
 namespace {
 
-const std::vector<std::string> benchmark_targets{"qft2",  "qft3", "fredkin", "toffoli",
-                                                 "peres", "or",   "miro",    "hhl"};
-
 std::vector<std::string> split(const std::string& text) {
   std::vector<std::string> parts;
   std::size_t start = 0;
@@ -183,7 +180,7 @@ int main(int argc, char** argv) try {
   app.add_option("--child", child, "Internal: run one strategy once in this process");
   CLI11_PARSE(app, argc, argv);
 
-  std::vector<std::string> targets = targets_text == "all" ? benchmark_targets
+  std::vector<std::string> targets = targets_text == "all" ? qs::benchmark_targets()
                                      : targets_text == "single"
                                          ? std::vector<std::string>{"toffoli"}
                                          : split(targets_text);

@@ -23,10 +23,6 @@
 
 namespace {
 
-// The seed's benchmark list (the original Qsearch's README table).
-const std::vector<std::string> benchmark_targets{"qft2",  "qft3", "fredkin", "toffoli",
-                                                 "peres", "or",   "miro",    "hhl"};
-
 enum exit_code { success = 0, failure = 1, bad_input = 2, unsolved = 3 };
 
 struct job {
@@ -225,7 +221,7 @@ int run_command(int argc, char** argv) {
   if (benchmark) {
     if (!unitary_file.empty() || !qasm_file.empty())
       throw qs::input_error("--benchmark runs the built-in list; it takes no --unitary or --qasm");
-    for (const std::string& name : benchmark_targets) {
+    for (const std::string& name : qs::benchmark_targets()) {
       names.push_back(name);
       for (int r = 0; r < repeat; ++r)
         jobs.push_back({name, qs::make_target(name), options.seed + static_cast<unsigned>(r)});

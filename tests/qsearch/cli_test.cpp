@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include <support/temp_dir.hpp>
+
 #include <qsearch/qasm.hpp>
 #include <qsearch/search.hpp>
 #include <qsearch/targets.hpp>
@@ -44,31 +46,11 @@ command_result run_qsearch(const std::string& arguments) {
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out, err.str()};
 }
 
-class temp_dir {
-public:
-  temp_dir()
-      : m_path(std::filesystem::temp_directory_path() /
-               ("qsearch_cli_test_dir_" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(m_path);
-  }
-  ~temp_dir() { std::filesystem::remove_all(m_path); }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-  std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
-
-private:
-  std::filesystem::path m_path;
-};
-
 std::string read_file(const std::filesystem::path& path) {
   std::ifstream in(path);
   std::stringstream text;
   text << in.rdbuf();
   return text.str();
-}
-
-void write_file(const std::filesystem::path& path, const std::string& text) {
-  std::ofstream(path) << text;
 }
 
 bool one_line(const std::string& text) {
@@ -105,7 +87,7 @@ TEST_CASE("qsearch --json prints one object per target with the documented field
 }
 
 TEST_CASE("qsearch --quiet writes nothing to stderr and --qasm writes the file", "[qsearch][cli]") {
-  temp_dir dir;
+  const yt_test::temp_dir dir("qsearch_cli_test");
   const command_result r = run_qsearch("qft2 --quiet --qasm " + (dir / "out.qasm").string());
   REQUIRE(r.exit_code == 0);
   CHECK(r.err.empty());
@@ -115,7 +97,7 @@ TEST_CASE("qsearch --quiet writes nothing to stderr and --qasm writes the file",
 }
 
 TEST_CASE("qsearch --unitary reads text and npy files, big- and little-endian", "[qsearch][cli]") {
-  temp_dir dir;
+  const yt_test::temp_dir dir("qsearch_cli_test");
   const qs::matrix peres = qs::make_target("peres");
   qs::write_unitary_text(dir / "peres.txt", peres);
   qs::write_unitary_npy(dir / "peres.npy", peres);
@@ -135,10 +117,10 @@ TEST_CASE("qsearch --unitary reads text and npy files, big- and little-endian", 
 }
 
 TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[qsearch][cli]") {
-  temp_dir dir;
-  write_file(dir / "not_square.txt", "1 0 0\n0 1 0\n");
-  write_file(dir / "not_unitary.txt", "1 1\n0 1\n");
-  write_file(dir / "size6.txt", [] {
+  const yt_test::temp_dir dir("qsearch_cli_test");
+  dir.write("not_square.txt", "1 0 0\n0 1 0\n");
+  dir.write("not_unitary.txt", "1 1\n0 1\n");
+  dir.write("size6.txt", [] {
     std::string text;
     for (int i = 0; i < 6; ++i) {
       for (int j = 0; j < 6; ++j)
@@ -147,8 +129,8 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
     }
     return text;
   }());
-  write_file(dir / "nan.txt", "nan 0\n0 1\n");
-  write_file(dir / "garbage.txt", "hello world\n");
+  dir.write("nan.txt", "nan 0\n0 1\n");
+  dir.write("garbage.txt", "hello world\n");
   const std::vector<std::pair<std::string, std::string>> cases{
       {"--unitary " + (dir / "not_square.txt").string(), "square"},
       {"--unitary " + (dir / "not_unitary.txt").string(), "unitary"},

@@ -24,10 +24,7 @@ qs::structure random_structure(int qubits, int layers, qs::layer_kind kind, std:
 
 std::vector<double> random_point(int count, std::uint64_t seed) {
   qs::splitmix64 random(seed);
-  std::vector<double> x(static_cast<std::size_t>(count));
-  for (double& v : x)
-    v = random.angle();
-  return x;
+  return qs::random_angles(static_cast<std::size_t>(count), random);
 }
 
 } // namespace

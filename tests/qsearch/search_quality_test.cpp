@@ -3,6 +3,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <support/qsearch_check.hpp>
+
 #include <yieldtasks/yieldtasks.hpp>
 
 #include <qsearch/qasm.hpp>
@@ -11,13 +13,6 @@
 #include <qsearch/targets.hpp>
 
 namespace {
-
-// d recomputed from the emitted text: parse the QASM back and multiply its gates, so the test
-// trusts nothing the search keeps internally.
-double distance_from_qasm(const qs::search_result& result, const qs::matrix& target) {
-  const qs::circuit_gates parsed = qs::parse_qasm(qs::to_qasm(result.circuit));
-  return qs::distance(target, qs::circuit_unitary(parsed));
-}
 
 int count_cnots(const qs::circuit_gates& circuit) {
   int cnots = 0;
@@ -36,7 +31,7 @@ std::vector<int> synthesize_seeds(yt::thread_pool& pool, const std::string& name
     const qs::search_result result = yt::sync_wait(pool, qs::synthesize(target, options));
     INFO(name << " seed " << seed);
     CHECK(result.solved);
-    CHECK(distance_from_qasm(result, target) < 1e-10);
+    CHECK(yt_test::distance_from_qasm(result, target) < 1e-10);
     CHECK(count_cnots(result.circuit) == result.shape.cnot_count());
     cnots.push_back(count_cnots(result.circuit));
   }
@@ -97,7 +92,7 @@ TEST_CASE("a Haar-random two-qubit unitary needs exactly three CNOTs",
     INFO("seed " << seed);
     CHECK(result.solved);
     CHECK(result.shape.cnot_count() == 3);
-    CHECK(distance_from_qasm(result, target) < 1e-10);
+    CHECK(yt_test::distance_from_qasm(result, target) < 1e-10);
   }
 }
 

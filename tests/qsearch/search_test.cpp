@@ -3,23 +3,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <support/qsearch_check.hpp>
+
 #include <yieldtasks/yieldtasks.hpp>
 
 #include <qsearch/qasm.hpp>
 #include <qsearch/random.hpp>
 #include <qsearch/search.hpp>
 #include <qsearch/targets.hpp>
-
-namespace {
-
-// d recomputed from the emitted text: parse the QASM back and multiply its gates, so the test
-// trusts nothing the search keeps internally.
-double distance_from_qasm(const qs::search_result& result, const qs::matrix& target) {
-  const qs::circuit_gates parsed = qs::parse_qasm(qs::to_qasm(result.circuit));
-  return qs::distance(target, qs::circuit_unitary(parsed));
-}
-
-} // namespace
 
 TEST_CASE("concurrent searches give the serial executor's circuit", "[qsearch][search]") {
   // Several syntheses at once on one pool (the top-level map of `qsearch --benchmark`), so
@@ -73,7 +64,7 @@ TEST_CASE("the search stops at max_cnots and returns its best unsolved circuit",
   CHECK_FALSE(result.solved);
   CHECK(result.shape.cnot_count() <= 2);
   CHECK(result.distance > 1e-3);
-  CHECK(result.distance == Approx(distance_from_qasm(result, target)).margin(1e-12));
+  CHECK(result.distance == Approx(yt_test::distance_from_qasm(result, target)).margin(1e-12));
 }
 
 TEST_CASE("both layer kinds and both optimizers solve qft2 and hhl", "[qsearch][search]") {
@@ -91,7 +82,7 @@ TEST_CASE("both layer kinds and both optimizers solve qft2 and hhl", "[qsearch][
                   << static_cast<int>(optimizer));
         CHECK(result.solved);
         CHECK(result.shape.cnot_count() == cnots);
-        CHECK(distance_from_qasm(result, target) < 1e-10);
+        CHECK(yt_test::distance_from_qasm(result, target) < 1e-10);
       }
 }
 
@@ -105,7 +96,7 @@ TEST_CASE("other topologies give circuits whose CNOTs are all on allowed edges",
     const qs::search_result result = yt::sync_wait(pool, qs::synthesize(target, options));
     INFO(topology);
     CHECK(result.solved);
-    CHECK(distance_from_qasm(result, target) < 1e-10);
+    CHECK(yt_test::distance_from_qasm(result, target) < 1e-10);
     for (const qs::gate& g : result.circuit.gates)
       if (g.type == qs::gate::kind::cx)
         CHECK(std::ranges::find(options.topology, qs::coupling_edge{g.qubit, g.target}) !=

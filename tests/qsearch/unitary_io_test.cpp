@@ -1,35 +1,15 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
+
+#include <support/temp_dir.hpp>
 
 #include <qsearch/random.hpp>
 #include <qsearch/unitary_io.hpp>
 
 namespace {
-
-class temp_dir {
-public:
-  temp_dir()
-      : m_path(std::filesystem::temp_directory_path() /
-               ("qsearch_io_test_" + std::to_string(::getpid()))) {
-    std::filesystem::create_directories(m_path);
-  }
-  ~temp_dir() { std::filesystem::remove_all(m_path); }
-  temp_dir(const temp_dir&) = delete;
-  temp_dir& operator=(const temp_dir&) = delete;
-
-  std::filesystem::path write(const std::string& name, const std::string& bytes) const {
-    std::ofstream(m_path / name, std::ios::binary) << bytes;
-    return m_path / name;
-  }
-  std::filesystem::path operator/(const std::string& name) const { return m_path / name; }
-
-private:
-  std::filesystem::path m_path;
-};
 
 // The message of the input_error that reading `file` throws, or "" if it reads fine.
 std::string read_error(const std::filesystem::path& file) {
@@ -61,7 +41,7 @@ std::string raw_doubles(std::initializer_list<double> values) {
 } // namespace
 
 TEST_CASE("a unitary round-trips bit-exactly through text and npy files", "[qsearch][io]") {
-  temp_dir dir;
+  const yt_test::temp_dir dir("qsearch_io_test");
   const qs::matrix u = qs::haar_random_unitary(3, 5);
   qs::write_unitary_text(dir / "u.txt", u);
   qs::write_unitary_npy(dir / "u.npy", u);
@@ -70,7 +50,7 @@ TEST_CASE("a unitary round-trips bit-exactly through text and npy files", "[qsea
 }
 
 TEST_CASE("text files accept NumPy's complex forms, comments and commas", "[qsearch][io]") {
-  temp_dir dir;
+  const yt_test::temp_dir dir("qsearch_io_test");
   const auto file = dir.write("forms.txt", "# a comment\n"
                                            "(0.6+0j) 0.8j\n"
                                            "\n"
@@ -86,7 +66,7 @@ TEST_CASE("text files accept NumPy's complex forms, comments and commas", "[qsea
 }
 
 TEST_CASE("npy files in Fortran order and float64 dtype are read", "[qsearch][io]") {
-  temp_dir dir;
+  const yt_test::temp_dir dir("qsearch_io_test");
   // [[0, 1], [1j, 0]] in column order: (0,0), (1,0), (0,1), (1,1).
   const auto fortran =
       dir.write("f.npy", npy_header("{'descr': '<c16', 'fortran_order': True, 'shape': (2, 2), }") +
@@ -101,7 +81,7 @@ TEST_CASE("npy files in Fortran order and float64 dtype are read", "[qsearch][io
 }
 
 TEST_CASE("bad unitary files give a one-line error naming the problem", "[qsearch][io]") {
-  temp_dir dir;
+  const yt_test::temp_dir dir("qsearch_io_test");
   std::string size6;
   for (int i = 0; i < 6; ++i) {
     for (int j = 0; j < 6; ++j)

@@ -112,6 +112,23 @@ std::vector<operation> compile(const structure& s) {
   return ops;
 }
 
+namespace {
+
+// second(p[1])·Ry(p[0]): Ry first, then the rotation `second`, with both derivatives
+// (d/dt R(t) = R(t + pi) / 2 for every Pauli rotation R).
+matrix2 ry_then(matrix2 (*second)(double), const double* p, matrix2* derivatives) {
+  constexpr double pi = std::numbers::pi;
+  const matrix2 ry = ry_matrix(p[0]);
+  const matrix2 after = second(p[1]);
+  if (derivatives) {
+    derivatives[0] = after * ry_matrix(p[0] + pi) / 2;
+    derivatives[1] = second(p[1] + pi) * ry / 2;
+  }
+  return after * ry;
+}
+
+} // namespace
+
 matrix2 single_qubit_matrix(operation::kind type, const double* p, matrix2* derivatives) {
   using kind = operation::kind;
   // d/dt R(t) = R(t + pi) / 2 for every Pauli rotation R.
@@ -130,24 +147,10 @@ matrix2 single_qubit_matrix(operation::kind type, const double* p, matrix2* deri
     }
     return u3_matrix(p[0], p[1], p[2]);
   }
-  case kind::ry_rz: {
-    const matrix2 ry = ry_matrix(p[0]);
-    const matrix2 rz = rz_matrix(p[1]);
-    if (derivatives) {
-      derivatives[0] = rz * ry_matrix(p[0] + pi) / 2;
-      derivatives[1] = rz_matrix(p[1] + pi) * ry / 2;
-    }
-    return rz * ry;
-  }
-  case kind::ry_rx: {
-    const matrix2 ry = ry_matrix(p[0]);
-    const matrix2 rx = rx_matrix(p[1]);
-    if (derivatives) {
-      derivatives[0] = rx * ry_matrix(p[0] + pi) / 2;
-      derivatives[1] = rx_matrix(p[1] + pi) * ry / 2;
-    }
-    return rx * ry;
-  }
+  case kind::ry_rz:
+    return ry_then(rz_matrix, p, derivatives);
+  case kind::ry_rx:
+    return ry_then(rx_matrix, p, derivatives);
   case kind::xzxz: {
     const matrix2 x90 = rx_matrix(pi / 2);
     const matrix2 tail = x90 * rz_matrix(p[1]) * x90;

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <initializer_list>
 #include <numbers>
+#include <vector>
 
 #include <qsearch/matrix.hpp>
 
@@ -31,6 +32,14 @@ public:
 private:
   std::uint64_t m_state;
 };
+
+/// `count` angles uniform in [0, 2π), drawn from `random` in order.
+inline std::vector<double> random_angles(std::size_t count, splitmix64& random) {
+  std::vector<double> angles(count);
+  for (double& angle : angles)
+    angle = random.angle();
+  return angles;
+}
 
 /// Mixes several keys (seed, target hash, node id, start index) into one seed.
 inline std::uint64_t mix_keys(std::initializer_list<std::uint64_t> keys) {

@@ -79,20 +79,15 @@ inline std::vector<double> start_point(const candidate& c, const search_context&
   splitmix64 random(mix_keys({context.options->seed, context.target_hash, node_id(c.shape),
                               static_cast<std::uint64_t>(start)}));
   const auto count = static_cast<std::size_t>(c.shape.parameter_count());
-  std::vector<double> x(count);
-  std::size_t first_random = 0;
   // A lone start is never warm: measured with one start per node, starting every child at its
   // parent's optimum kept the search in the parent's basin (toffoli 9-14 CNOTs instead of 8).
   if (start == 0 && c.parent_parameters && context.options->multistarts > 1) {
-    std::copy(c.parent_parameters->begin(), c.parent_parameters->end(), x.begin());
-    first_random = c.parent_parameters->size();
-    for (std::size_t i = first_random; i < count; ++i)
-      x[i] = warm_layer_scale * (2 * random.uniform() - 1);
+    std::vector<double> x = *c.parent_parameters;
+    while (x.size() < count)
+      x.push_back(warm_layer_scale * (2 * random.uniform() - 1));
     return x;
   }
-  for (double& angle : x)
-    angle = random.angle();
-  return x;
+  return random_angles(count, random);
 }
 
 // Optimizes one candidate from `multistarts` starts in parallel. A start that succeeds
