@@ -19,7 +19,9 @@
 #include <yieldtasks/detail/frame_allocator.hpp>
 #include <yieldtasks/detail/indexed_range.hpp>
 #include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/map_distributor.hpp>
 #include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/remote.hpp>
 #include <yieldtasks/stop_source.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/usage_error.hpp>
@@ -49,6 +51,14 @@ using item_result_t = typename std::conditional_t<takes_stop_source<F, Reference
 template <class F, class Reference>
 concept taskmap_function = std::invocable<F&, Reference> || takes_stop_source<F, Reference>;
 
+// A map a cluster backend may run in other processes: its function is a plain function whose
+// argument and result have a codec (whether it is registered is known only at run time).
+template <class F, class Reference>
+concept remote_capable = std::is_pointer_v<std::decay_t<F>> &&
+    std::is_function_v<std::remove_pointer_t<std::decay_t<F>>> &&
+    remote_callable<std::decay_t<F>> &&
+    std::convertible_to<Reference, typename remote_signature<std::decay_t<F>>::argument>;
+
 // The remainder of a range of plain items split off for thieves (lazy binary splitting).
 struct split_job : job {
   void* map;
@@ -73,6 +83,7 @@ template <class F, class View> class [[nodiscard]] taskmap_awaitable final : pub
 
   static constexpr bool coroutine_items = task_traits<call_result>::is_task;
   static constexpr bool cancellable = takes_stop_source<F, reference>;
+  static constexpr bool distributable = !cancellable && remote_capable<F, reference>;
   static constexpr bool returns_void = std::is_void_v<value_type>;
   // Writing results straight into the returned vector needs default-constructible values, and
   // not vector<bool>, whose elements share bytes and so cannot be written concurrently.
@@ -117,6 +128,15 @@ public:
                         "an executor's sync_wait or map");
     }
     m_resume_parent.handle = parent;
+    if constexpr (distributable) {
+      if (map_distributor* distributor = map_distributor::for_frame(parent.address())) {
+        if (const remote_entry* entry = remote_registry::instance().find(
+                function_identity(static_cast<std::decay_t<F>>(m_fn)))) {
+          distributor->distribute(m_remote.emplace(*this, *entry));
+          return std::noop_coroutine(); // the distributor resumes the parent, maybe already
+        }
+      }
+    }
     if constexpr (coroutine_items) {
       m_spawn.end = m_range.size();
       return spawn_next(*self);
@@ -310,6 +330,46 @@ private:
     return finish(1);
   }
 
+  // ---- items run by a map_distributor ----------------------------------------------------------
+
+  class remote_items final : public distributed_map {
+  public:
+    remote_items(taskmap_awaitable& map, const remote_entry& function) noexcept
+        : m_map(map), m_function(function) {}
+
+    [[nodiscard]] std::size_t size() const noexcept override { return m_map.m_range.size(); }
+    [[nodiscard]] const remote_entry& function() const noexcept override { return m_function; }
+
+    [[nodiscard]] std::vector<std::byte> encode_argument(std::size_t index) override {
+      using argument = typename remote_signature<std::decay_t<F>>::argument;
+      if constexpr (std::is_same_v<std::remove_cvref_t<reference>, argument>) {
+        return encode(m_map.m_range[index]);
+      } else {
+        return encode(static_cast<argument>(m_map.m_range[index]));
+      }
+    }
+
+    void store_result(std::size_t index, std::span<const std::byte> result) override {
+      if constexpr (!returns_void) {
+        m_map.store(index, decode<value_type>(result));
+      } else {
+        static_cast<void>(decode<std::tuple<>>(result));
+      }
+    }
+
+    [[nodiscard]] resume_job& finish(std::exception_ptr error) noexcept override {
+      if (error) {
+        m_map.m_failed.store(true, std::memory_order_relaxed);
+        m_map.m_error = std::move(error);
+      }
+      return m_map.m_resume_parent;
+    }
+
+  private:
+    taskmap_awaitable& m_map;
+    const remote_entry& m_function;
+  };
+
   F m_fn;
   indexed_range<View> m_range;
   [[no_unique_address]] std::conditional_t<returns_void, no_results, result_vector> m_results;
@@ -319,6 +379,8 @@ private:
   std::exception_ptr m_error;
   resume_job m_resume_parent;
   spawn_job m_spawn{{&run_spawn}, this, 0, 0};
+  [[no_unique_address]] std::conditional_t<distributable, std::optional<remote_items>, no_results>
+      m_remote;
   bool m_awaited = false;
 };
 

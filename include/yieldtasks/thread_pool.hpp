@@ -25,6 +25,10 @@
 
 namespace yt {
 
+namespace detail {
+struct pool_access;
+} // namespace detail
+
 /// A fixed set of worker threads that run tasks and `taskmap` items by work stealing.
 ///
 /// Each worker owns a Chase-Lev deque: it pushes and pops at one end (newest first, depth-first),
@@ -112,6 +116,8 @@ public:
   }
 
 private:
+  friend detail::pool_access;
+
   void refuse_on_worker(const char* entry) const {
     if (detail::worker::current_thread_pool() != nullptr) {
       throw usage_error(std::string("yt::thread_pool::") + entry +
@@ -217,5 +223,14 @@ private:
   std::atomic<bool> m_has_injected{false};
   std::atomic<bool> m_stopping{false};
 };
+
+namespace detail {
+
+// Lets a backend built on a pool (the MPI cluster) start work on it from any thread.
+struct pool_access {
+  static void inject(thread_pool& pool, job& work) { pool.inject(work); }
+};
+
+} // namespace detail
 
 } // namespace yt

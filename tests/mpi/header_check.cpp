@@ -1,0 +1,1 @@
+#include <yieldtasks/mpi.hpp>
