@@ -15,28 +15,41 @@
 #include <nlohmann/json.hpp>
 
 #include <yieldtasks/yieldtasks.hpp>
+#ifdef QSEARCH_WITH_MPI
+#include <yieldtasks/mpi.hpp>
+#endif
 
 #include <qsearch/qasm.hpp>
 #include <qsearch/search.hpp>
 #include <qsearch/targets.hpp>
 #include <qsearch/unitary_io.hpp>
+#include <qsearch/wire.hpp>
 
 namespace {
 
 enum exit_code { success = 0, failure = 1, bad_input = 2, unsolved = 3 };
 
+// One synthesis; a job and its report cross ranks when qsearch runs on a cluster.
 struct job {
   std::string name;
   qs::matrix unitary;
-  std::uint64_t seed;
+  qs::search_options options;
 };
 
 struct report {
   std::string name;
-  int qubits;
-  std::uint64_t seed;
+  int qubits = 0;
+  std::uint64_t seed = 0;
   qs::search_result result;
 };
+
+auto codec_fields(job& j) {
+  return std::tie(j.name, j.unitary, j.options);
+}
+
+auto codec_fields(report& r) {
+  return std::tie(r.name, r.qubits, r.seed, r.result);
+}
 
 // One status line on stderr, rewritten in place; only for a terminal and without --quiet.
 class progress_line {
@@ -83,31 +96,35 @@ nlohmann::json to_json(const report& r) {
           {"qasm", qs::to_qasm(r.result.circuit)}};
 }
 
-template <yt::executor Executor>
-std::vector<report> run(Executor& executor, const std::vector<job>& jobs,
-                        const qs::search_options& options, progress_line& progress) {
-  std::atomic<int> done{0};
-  const auto total = jobs.size();
-  const auto synthesize_one = [&](const job& j) -> yt::task<report> {
-    qs::search_options mine = options;
-    mine.seed = j.seed;
-    const int qubits = static_cast<int>(std::lround(std::log2(j.unitary.rows())));
-    if (total == 1) {
-      mine.progress = [&](const qs::search_progress& p) {
-        progress.show(fmt::format("{}: {} CNOTs, best d {:.2e}, {} nodes, {:.0f} nodes/s", j.name,
-                                  p.cnots, p.best_distance, p.nodes,
-                                  p.seconds > 0 ? p.nodes / p.seconds : 0.0));
-      };
-    }
-    // g++ 12 destroys a co_await result inside a braced initializer twice: await it first.
-    qs::search_result result = co_await qs::synthesize(j.unitary, mine);
-    report r{j.name, qubits, j.seed, std::move(result)};
-    if (total > 1)
-      progress.show(fmt::format("{}/{} syntheses done", ++done, total));
-    co_return r;
-  };
-  return executor.map(synthesize_one, jobs);
+// The progress line of this process, and how many of its syntheses are done; set on the process
+// that prints (rank 0 of a cluster), null on the others.
+progress_line* g_progress = nullptr;
+std::atomic<int> g_done{0};
+std::size_t g_total = 0;
+
+yt::task<report> synthesize_job(job j) {
+  if (g_progress != nullptr && g_total == 1) {
+    j.options.progress = [&j](const qs::search_progress& p) {
+      g_progress->show(fmt::format("{}: {} CNOTs, best d {:.2e}, {} nodes, {:.0f} nodes/s", j.name,
+                                   p.cnots, p.best_distance, p.nodes,
+                                   p.seconds > 0 ? p.nodes / p.seconds : 0.0));
+    };
+  }
+  const int qubits = static_cast<int>(std::lround(std::log2(j.unitary.rows())));
+  // g++ 12 destroys a co_await result inside a braced initializer twice: await it first.
+  qs::search_result result = co_await qs::synthesize(j.unitary, j.options);
+  report r{j.name, qubits, j.options.seed, std::move(result)};
+  if (g_progress != nullptr && g_total > 1)
+    g_progress->show(fmt::format("{}/{} syntheses done", ++g_done, g_total));
+  co_return r;
 }
+
+} // namespace
+
+// Registered for the cluster; on a pool or inline it is an ordinary function.
+YT_REMOTE(synthesize_job);
+
+namespace {
 
 double median(std::vector<double> values) {
   std::ranges::sort(values);
@@ -116,7 +133,7 @@ double median(std::vector<double> values) {
 }
 
 void print_table(const std::vector<report>& reports, const std::vector<std::string>& names,
-                 double wall_seconds, std::size_t threads) {
+                 double wall_seconds, const std::string& where) {
   fmt::print("{:<10} {:>6} {:>10} {:>10} {:>10} {:>8} {:>8}\n", "target", "qubits", "CNOTs",
              "max d", "median s", "nodes", "starts");
   for (const std::string& name : names) {
@@ -141,15 +158,16 @@ void print_table(const std::vector<report>& reports, const std::vector<std::stri
                worst, median(seconds), nodes / static_cast<long>(cnots.size()),
                starts / static_cast<long>(cnots.size()));
   }
-  fmt::print("{} syntheses in {:.2f} s wall on {} thread{}\n", reports.size(), wall_seconds,
-             threads, threads == 1 ? "" : "s");
+  fmt::print("{} syntheses in {:.2f} s wall on {}\n", reports.size(), wall_seconds, where);
 }
 
 int run_command(int argc, char** argv) {
   CLI::App app{"Synthesizes a circuit of U3 gates and CNOTs with the fewest CNOTs for a target "
                "unitary (qubit 0 is the most significant bit of the basis index)."};
   std::string target_name = "qft3";
-  std::string unitary_file;
+  std::vector<std::string> unitary_files;
+  bool cluster = false;
+  std::string journal_file;
   std::size_t threads = yt::available_concurrency();
   qs::search_options options;
   std::string topology = "linear";
@@ -164,8 +182,14 @@ int run_command(int argc, char** argv) {
   int repeat = 1;
 
   app.add_option("target", target_name, "Built-in target (see --list)")->capture_default_str();
-  app.add_option("--unitary", unitary_file,
-                 "Target from a file: NumPy .npy complex128, or text as numpy.savetxt writes");
+  app.add_option("--unitary", unitary_files,
+                 "Targets from files: NumPy .npy complex128, or text as numpy.savetxt writes");
+  app.add_flag("--cluster", cluster,
+               "Spread the targets over the ranks of an MPI job (start qsearch with mpirun); "
+               "each rank runs --threads workers");
+  app.add_option("--journal", journal_file,
+                 "With --cluster: record each finished synthesis in this file, and take those "
+                 "found there instead of running them again");
   app.add_option("--threads", threads, "Worker threads; 1 runs everything on this thread")
       ->capture_default_str()
       ->check(CLI::Range(1, 4096));
@@ -216,42 +240,66 @@ int run_command(int argc, char** argv) {
   options.optimizer =
       optimizer == "lm" ? qs::optimizer_kind::levenberg_marquardt : qs::optimizer_kind::lbfgs;
 
+  if (!journal_file.empty() && !cluster)
+    throw qs::input_error("--journal needs --cluster");
+  if (benchmark && topology != "linear")
+    throw qs::input_error("--benchmark uses the linear topology");
+  const auto make_job = [&](std::string name, qs::matrix unitary, std::uint64_t seed) {
+    job j{std::move(name), std::move(unitary), options};
+    j.options.seed = seed;
+    if (!benchmark)
+      j.options.topology =
+          qs::parse_topology(topology, static_cast<int>(std::lround(std::log2(j.unitary.rows()))));
+    return j;
+  };
   std::vector<job> jobs;
   std::vector<std::string> names;
   if (benchmark) {
-    if (!unitary_file.empty() || !qasm_file.empty())
+    if (!unitary_files.empty() || !qasm_file.empty())
       throw qs::input_error("--benchmark runs the built-in list; it takes no --unitary or --qasm");
     for (const std::string& name : qs::benchmark_targets()) {
       names.push_back(name);
       for (int r = 0; r < repeat; ++r)
-        jobs.push_back({name, qs::make_target(name), options.seed + static_cast<unsigned>(r)});
+        jobs.push_back(
+            make_job(name, qs::make_target(name), options.seed + static_cast<unsigned>(r)));
     }
-  } else if (!unitary_file.empty()) {
-    qs::matrix u = qs::read_unitary(unitary_file);
-    if (little_endian)
-      u = qs::reverse_qubit_order(u);
-    jobs.push_back(
-        {std::filesystem::path(unitary_file).stem().string(), std::move(u), options.seed});
+  } else if (!unitary_files.empty()) {
+    if (unitary_files.size() > 1 && !qasm_file.empty())
+      throw qs::input_error("--qasm takes the circuit of one target; use --json for several");
+    for (const std::string& file : unitary_files) {
+      qs::matrix u = qs::read_unitary(file);
+      if (little_endian)
+        u = qs::reverse_qubit_order(u);
+      jobs.push_back(
+          make_job(std::filesystem::path(file).stem().string(), std::move(u), options.seed));
+    }
   } else {
     if (little_endian)
       throw qs::input_error("--little-endian applies to --unitary files only");
-    jobs.push_back({target_name, qs::make_target(target_name), options.seed});
+    jobs.push_back(make_job(target_name, qs::make_target(target_name), options.seed));
   }
-  const int qubits = static_cast<int>(std::lround(std::log2(jobs.front().unitary.rows())));
-  if (!benchmark)
-    options.topology = qs::parse_topology(topology, qubits);
-  else if (topology != "linear")
-    throw qs::input_error("--benchmark uses the linear topology");
 
   progress_line progress(!quiet && isatty(STDERR_FILENO));
+  g_progress = &progress;
+  g_total = jobs.size();
   const auto wall_start = std::chrono::steady_clock::now();
   std::vector<report> reports;
-  if (threads == 1) {
+  std::string where = fmt::format("{} thread{}", threads, threads == 1 ? "" : "s");
+  if (cluster) {
+#ifdef QSEARCH_WITH_MPI
+    // On ranks other than 0 this serves syntheses until rank 0 is done, then exits.
+    yt::mpi_cluster executor(argc, argv, {.threads = threads, .journal = journal_file});
+    reports = executor.map(synthesize_job, jobs);
+    where = fmt::format("{} ranks of {}", executor.ranks(), where);
+#else
+    throw qs::input_error("this qsearch was built without MPI, so --cluster is not available");
+#endif
+  } else if (threads == 1) {
     yt::inline_executor serial;
-    reports = run(serial, jobs, options, progress);
+    reports = serial.map(synthesize_job, jobs);
   } else {
     yt::thread_pool pool(threads);
-    reports = run(pool, jobs, options, progress);
+    reports = pool.map(synthesize_job, jobs);
   }
   const double wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
@@ -261,9 +309,13 @@ int run_command(int argc, char** argv) {
     for (const report& r : reports)
       fmt::print("{}\n", to_json(r).dump());
   } else if (benchmark) {
-    print_table(reports, names, wall_seconds, threads);
+    print_table(reports, names, wall_seconds, where);
   } else if (qasm_file.empty()) {
-    fmt::print("{}", qs::to_qasm(reports.front().result.circuit));
+    for (const report& r : reports) {
+      if (reports.size() > 1)
+        fmt::print("// {}\n", r.name);
+      fmt::print("{}", qs::to_qasm(r.result.circuit));
+    }
   }
   if (!qasm_file.empty()) {
     std::ofstream out(qasm_file);
@@ -287,6 +339,9 @@ int run_command(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run_command(argc, argv);
+  } catch (const yt::cluster_error&) {
+    return failure; // rank 0 has reported it: the MPI launcher may end it before we could
+
   } catch (const qs::input_error& error) {
     fmt::print(stderr, "qsearch: {}\n", error.what());
     return bad_input;

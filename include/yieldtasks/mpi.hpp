@@ -48,7 +48,9 @@ namespace yt {
 /// exception comes back as a `yt::remote_error` (type name, message, rank), rethrown from the
 /// `co_await` once the items already started have finished; the items not yet started on any
 /// rank are skipped. `map` throws `yt::usage_error` for a function that is not registered.
-/// The constructor throws `yt::cluster_error`, on every rank, when the ranks' registries differ.
+/// The constructor throws `yt::cluster_error`, on every rank, when the ranks' registries differ;
+/// rank 0 has then written the message to `stderr` already (the MPI launcher may end it as soon
+/// as another rank exits).
 ///
 /// **Journal.** With `options.journal` set, rank 0 appends each distributed item's result to that
 /// file as it arrives, and looks every item up there before sending it anywhere: a rerun after a

@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <cxxabi.h>
 #include <deque>
@@ -291,6 +292,12 @@ private:
     verdict.resize(static_cast<std::size_t>(verdict_length));
     MPI_Bcast(verdict.data(), verdict_length, MPI_CHAR, 0, m_comm);
     if (!verdict.empty()) {
+      // Written here, before MPI_Finalize: once the others finalize and exit non-zero, the MPI
+      // launcher may kill rank 0 before code catching the exception could print it.
+      if (m_rank == 0) {
+        std::fprintf(stderr, "%s\n", verdict.c_str());
+        std::fflush(stderr);
+      }
       throw cluster_error(m_rank, verdict);
     }
     s_rank.store(m_rank, std::memory_order_relaxed);

@@ -1,0 +1,32 @@
+#pragma once
+
+// How qsearch's types travel between the ranks of a cluster: yt::codec encodes a type through
+// the tuple of member references its codec_fields returns (found by argument-dependent lookup).
+#include <tuple>
+
+#include <qsearch/circuit.hpp>
+#include <qsearch/qasm.hpp>
+#include <qsearch/search.hpp>
+
+namespace qs {
+
+inline auto codec_fields(structure& s) {
+  return std::tie(s.qubits, s.kind, s.layers);
+}
+
+inline auto codec_fields(circuit_gates& c) {
+  return std::tie(c.qubits, c.gates);
+}
+
+inline auto codec_fields(search_result& r) {
+  return std::tie(r.solved, r.shape, r.parameters, r.circuit, r.distance, r.nodes, r.starts,
+                  r.seconds);
+}
+
+/// Every setting but `progress`, a callback of the process that runs the search.
+inline auto codec_fields(search_options& o) {
+  return std::tie(o.multistarts, o.seed, o.threshold, o.layers, o.optimizer, o.topology,
+                  o.max_cnots, o.commit_after_nodes, o.commit_step, o.beam);
+}
+
+} // namespace qs

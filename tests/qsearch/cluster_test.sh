@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# qsearch --cluster on 3 ranks must give the circuits (same CNOTs, angles, distances, seeds) of a
+# single-process run, for the benchmark list and for a list of --unitary files; a rerun with
+# the journal must give them again without synthesizing anything.
+# Usage: cluster_test.sh MPIEXEC QSEARCH DATA_DIR
+set -uo pipefail
+mpiexec=$1
+qsearch=$2
+data=$3
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+fail() {
+  echo "FAILED: $*" >&2
+  exit 1
+}
+# Everything but the timings.
+circuits() { sed -E 's/"seconds":[^,]*,//' "$1"; }
+
+"$qsearch" --benchmark --json --multistarts 4 --threads 2 --quiet >"$work/local" ||
+  fail "the single-process benchmark run failed"
+timeout 300 "$mpiexec" -n 3 "$qsearch" --cluster --benchmark --json --multistarts 4 \
+  --threads 1 --quiet >"$work/cluster" || fail "the cluster benchmark run failed"
+diff <(circuits "$work/local") <(circuits "$work/cluster") ||
+  fail "the cluster's benchmark circuits differ"
+echo "benchmark: $(wc -l <"$work/cluster") circuits equal"
+
+files=("$data"/circuit_eph_1.0_time_3_3.unitary "$data"/circuit_eph_1.0_time_6_3.unitary)
+args=()
+for f in "${files[@]}"; do args+=(--unitary "$f"); done
+"$qsearch" "${args[@]}" --json --multistarts 4 --threads 2 --quiet >"$work/files_local" ||
+  fail "the single-process run over unitary files failed"
+timeout 300 "$mpiexec" -n 3 "$qsearch" --cluster "${args[@]}" --json --multistarts 4 \
+  --threads 1 --quiet --journal "$work/journal" >"$work/files_cluster" ||
+  fail "the cluster run over unitary files failed"
+diff <(circuits "$work/files_local") <(circuits "$work/files_cluster") ||
+  fail "the cluster's circuits for the unitary files differ"
+timeout 300 "$mpiexec" -n 3 "$qsearch" --cluster "${args[@]}" --json --multistarts 4 \
+  --threads 1 --quiet --journal "$work/journal" >"$work/files_again" ||
+  fail "the rerun from the journal failed"
+# Taken from the journal: the very same reports, timings included.
+cmp "$work/files_cluster" "$work/files_again" || fail "the rerun from the journal differs"
+echo "unitary files: $(wc -l <"$work/files_cluster") circuits equal, rerun from the journal"
+echo "ok"
