@@ -52,7 +52,12 @@ public:
   explicit byte_reader(std::span<const std::byte> bytes) noexcept : m_bytes(bytes) {}
 
   /// Copies the next `size` bytes into `data`. **Exceptions.** `yt::codec_error` if fewer remain.
-  void read(void* data, std::size_t size) { std::memcpy(data, take(size).data(), size); }
+  void read(void* data, std::size_t size) {
+    const std::span<const std::byte> taken = take(size);
+    if (size != 0) {  // an empty vector's data() may be null, which memcpy must not be given
+      std::memcpy(data, taken.data(), size);
+    }
+  }
 
   /// Consumes and returns the next `size` bytes. **Exceptions.** `yt::codec_error` if fewer
   /// remain.
