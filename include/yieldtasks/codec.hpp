@@ -54,7 +54,7 @@ public:
   /// Copies the next `size` bytes into `data`. **Exceptions.** `yt::codec_error` if fewer remain.
   void read(void* data, std::size_t size) {
     const std::span<const std::byte> taken = take(size);
-    if (size != 0) {  // an empty vector's data() may be null, which memcpy must not be given
+    if (size != 0) { // an empty vector's data() may be null, which memcpy must not be given
       std::memcpy(data, taken.data(), size);
     }
   }

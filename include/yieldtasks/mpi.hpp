@@ -137,13 +137,7 @@ public:
 
 private:
   template <class F> static void refuse_unregistered(const F& fn) {
-    bool registered = false;
-    if constexpr (std::is_pointer_v<std::decay_t<F>> &&
-                  std::is_function_v<std::remove_pointer_t<std::decay_t<F>>>) {
-      registered = detail::remote_registry::instance().find(
-                       detail::function_identity(static_cast<std::decay_t<F>>(fn))) != nullptr;
-    }
-    if (!registered) {
+    if (detail::find_remote(fn) == nullptr) {
       throw usage_error("yt::mpi_cluster::map: the function is not registered for remote "
                         "execution; register a plain function with YT_REMOTE(fn) (a lambda "
                         "cannot be sent to other ranks)");

@@ -150,6 +150,17 @@ private:
   bool m_frozen = false;
 };
 
+// The registration of `fn` if it is a pointer to a registered function, else null: only plain
+// functions have an identity that every process of a cluster shares.
+template <class F> [[nodiscard]] const remote_entry* find_remote(const F& fn) {
+  using pointer = std::decay_t<F>;
+  if constexpr (std::is_pointer_v<pointer> && std::is_function_v<std::remove_pointer_t<pointer>>) {
+    return remote_registry::instance().find(function_identity(static_cast<pointer>(fn)));
+  } else {
+    return nullptr;
+  }
+}
+
 } // namespace detail
 
 /// Registers `Fn` under `name` so that a cluster backend may run it in another process, and

@@ -130,8 +130,7 @@ public:
     m_resume_parent.handle = parent;
     if constexpr (distributable) {
       if (map_distributor* distributor = map_distributor::for_frame(parent.address())) {
-        if (const remote_entry* entry = remote_registry::instance().find(
-                function_identity(static_cast<std::decay_t<F>>(m_fn)))) {
+        if (const remote_entry* entry = find_remote(m_fn)) {
           distributor->distribute(m_remote.emplace(*this, *entry));
           return std::noop_coroutine(); // the distributor resumes the parent, maybe already
         }

@@ -144,10 +144,10 @@ public:
   void serve() { m_thread.join(); }
 
   void distribute(distributed_map& map) override {
-    {
-      const std::lock_guard lock(m_mutex);
-      m_submitted.push_back(&map);
-    }
+    // Notified under the lock: once it is released the map may finish and the engine be
+    // destroyed, condition variable included, before a later notify_one would return.
+    const std::lock_guard lock(m_mutex);
+    m_submitted.push_back(&map);
     m_wake.notify_one();
   }
 
@@ -489,8 +489,8 @@ private:
       item.skipped = true;
       co_return bytes{};
     }
-    // The argument is kept: rank 0 journals it with the result.
-    co_return co_await item.function->invoke(item.argument);
+    // Rank 0's journal keeps its own copy of the arguments, so the item's may be given away.
+    co_return co_await item.function->invoke(std::move(item.argument));
   }
 
   [[nodiscard]] bool cancelled(std::uint64_t map) const {
@@ -500,10 +500,9 @@ private:
 
   // Called on a pool worker when an item's root task has finished and destroyed its frame.
   void item_finished(local_item& item) {
-    {
-      const std::lock_guard lock(m_mutex);
-      m_finished.push_back(&item);
-    }
+    // Under the lock, as in distribute: this may be the last item before the engine's end.
+    const std::lock_guard lock(m_mutex);
+    m_finished.push_back(&item);
     m_wake.notify_one();
   }
 
