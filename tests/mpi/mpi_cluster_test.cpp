@@ -1,6 +1,5 @@
 // The cluster backend, run by ctest under mpirun with 3 ranks and as one process. One cluster
-// serves every test case of the process (MPI starts once); only rank 0 runs Catch.
-#define CATCH_CONFIG_RUNNER
+// serves every test case of the process (MPI starts once; see cluster_main.cpp).
 #include <algorithm>
 #include <chrono>
 #include <numeric>
@@ -17,13 +16,11 @@
 #include <yieldtasks/mpi.hpp>
 #include <yieldtasks/yieldtasks.hpp>
 
+#include "cluster_main.hpp"
+
+using yt_test::cluster;
+
 namespace {
-
-yt::mpi_cluster* g_cluster = nullptr;
-
-yt::mpi_cluster& cluster() {
-  return *g_cluster;
-}
 
 long uneven_square(int x) {
   std::this_thread::sleep_for(std::chrono::microseconds(x * 7919 % 3000));
@@ -90,12 +87,6 @@ YT_REMOTE(shout);
 YT_REMOTE(adjoint_of);
 YT_REMOTE(grow);
 YT_REMOTE(reversed);
-
-int main(int argc, char** argv) {
-  yt::mpi_cluster executor(argc, argv, {.threads = 2});
-  g_cluster = &executor;
-  return Catch::Session().run(argc, argv);
-}
 
 namespace {
 
