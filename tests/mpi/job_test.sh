@@ -5,13 +5,8 @@
 set -uo pipefail
 mpiexec=$1
 mode=$2
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-fail() {
-  echo "FAILED: $*" >&2
-  exit 1
-}
+# shellcheck source=../support/scratch.sh
+source "$(dirname "$0")/../support/scratch.sh"
 
 case $mode in
 kill_and_resume)

@@ -7,13 +7,8 @@ set -uo pipefail
 mpiexec=$1
 qsearch=$2
 data=$3
-work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-
-fail() {
-  echo "FAILED: $*" >&2
-  exit 1
-}
+# shellcheck source=../support/scratch.sh
+source "$(dirname "$0")/../support/scratch.sh"
 # Everything but the timings.
 circuits() { sed -E 's/"seconds":[^,]*,//' "$1"; }
 
