@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include <support/median.hpp>
+
 #include <yieldtasks/mpi.hpp>
 
 namespace {
@@ -41,11 +43,6 @@ YT_REMOTE(echo_kib);
 YT_REMOTE(spin);
 
 namespace {
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.size() % 2 == 1 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 template <class F> double seconds(F&& f) {
   const auto start = clock_type::now();
@@ -87,8 +84,8 @@ int main(int argc, char** argv) {
                          }));
   }
   std::printf("ranks %d x %zu threads, %d repeats (medians)\n", cluster.ranks(), threads, repeat);
-  std::printf("dispatch per 1 KiB item: %.1f us wall\n", median(dispatch) * 1e6);
-  std::printf("64 uneven items (1-15 ms): efficiency %.3f (ideal %.3f s)\n", median(efficiency),
-              ideal_seconds);
+  std::printf("dispatch per 1 KiB item: %.1f us wall\n", yt_bench::median(dispatch) * 1e6);
+  std::printf("64 uneven items (1-15 ms): efficiency %.3f (ideal %.3f s)\n",
+              yt_bench::median(efficiency), ideal_seconds);
   return 0;
 }

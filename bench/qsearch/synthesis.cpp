@@ -8,6 +8,8 @@
 
 #include <fmt/format.h>
 
+#include <support/median.hpp>
+
 #include <yieldtasks/yieldtasks.hpp>
 
 #include <qsearch/qasm.hpp>
@@ -26,11 +28,6 @@ struct python_reference {
 constexpr python_reference python_qsearch[] = {{"qft2", 0.05}, {"hhl", 0.46},     {"peres", 6.3},
                                                {"qft3", 11.4}, {"toffoli", 14.8}, {"fredkin", 18.6},
                                                {"or", 14.2}};
-
-double median(std::vector<double> v) {
-  std::ranges::sort(v);
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
 
 // A circuit reported solved must be one: d recomputed from its QASM text.
 bool check(const qs::search_result& r, const qs::matrix& target, const std::string& what) {
@@ -77,8 +74,8 @@ int main(int argc, char** argv) {
                                        : fmt::format("{}-{}", *std::ranges::min_element(cnots),
                                                      *std::ranges::max_element(cnots));
     fmt::print("{:<9} {:>7} {:>7} {:>12.4f} {:>12.2f} {:>9.0f}x {:>9.0f}\n", reference.name,
-               fmt::format("{}/{}", solved, seeds), cnot_range, median(seconds), reference.seconds,
-               reference.seconds / median(seconds), per_node * 1e6);
+               fmt::format("{}/{}", solved, seeds), cnot_range, yt_bench::median(seconds),
+               reference.seconds, reference.seconds / yt_bench::median(seconds), per_node * 1e6);
   }
 
   yt::thread_pool pool;
@@ -94,7 +91,7 @@ int main(int argc, char** argv) {
     seconds.push_back(r.seconds);
     fmt::print("{:<9} {:>7} {:>12.2f} {:>10}\n", seed, r.shape.cnot_count(), r.seconds, r.nodes);
   }
-  fmt::print("median {:.2f} s, max {:.2f} s (target: within 60 s)\n", median(seconds),
+  fmt::print("median {:.2f} s, max {:.2f} s (target: within 60 s)\n", yt_bench::median(seconds),
              *std::ranges::max_element(seconds));
   return ok ? 0 : 1;
 }

@@ -19,6 +19,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <support/median.hpp>
+
 #include <yieldtasks/available_concurrency.hpp>
 
 #include <qsearch/qasm.hpp>
@@ -144,11 +146,6 @@ nlohmann::json run_in_child(const std::string& self, const std::string& strategy
   return nlohmann::json::parse(output);
 }
 
-double median(std::vector<double> v) {
-  std::ranges::sort(v);
-  return v.size() % 2 ? v[v.size() / 2] : (v[v.size() / 2 - 1] + v[v.size() / 2]) / 2;
-}
-
 } // namespace
 
 int main(int argc, char** argv) try {
@@ -218,7 +215,7 @@ int main(int argc, char** argv) try {
     std::vector<double> values;
     for (const nlohmann::json& r : runs[s])
       values.push_back(r[key].get<double>());
-    return median(values);
+    return yt_bench::median(values);
   };
   const double yt_median = runs.count("yieldtasks") ? median_of("yieldtasks", "wall") : 0;
   fmt::print("{} target(s) [{}], {} multistarts, {} threads, {} rounds (medians)\n", targets.size(),
@@ -233,10 +230,10 @@ int main(int argc, char** argv) try {
       peak = std::max(peak, r["peak_threads"].get<int>());
     }
     fmt::print("{:<15} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>8} {:>11.0f} {:>11.0f} {:>8}\n", s,
-               median(walls), *std::ranges::min_element(walls), *std::ranges::max_element(walls),
-               median_of(s, "cpu"), peak, median_of(s, "voluntary_switches"),
-               median_of(s, "involuntary_switches"),
-               yt_median > 0 ? fmt::format("{:.2f}x", median(walls) / yt_median) : "-");
+               yt_bench::median(walls), *std::ranges::min_element(walls),
+               *std::ranges::max_element(walls), median_of(s, "cpu"), peak,
+               median_of(s, "voluntary_switches"), median_of(s, "involuntary_switches"),
+               yt_median > 0 ? fmt::format("{:.2f}x", yt_bench::median(walls) / yt_median) : "-");
   }
   if (!json_file.empty()) {
     nlohmann::json all;
