@@ -28,21 +28,31 @@ TEST_CASE("a thread_pool of zero threads is rejected", "[thread_pool]") {
   CHECK_THROWS_AS(yt::thread_pool(0), std::invalid_argument);
 }
 
-TEST_CASE("a nested map runs on the pool's workers and creates no threads", "[thread_pool]") {
+TEST_CASE("a nested map creates no threads and runs at most size() items at once",
+          "[thread_pool]") {
   constexpr std::size_t workers = 3;
   const std::size_t before = yt_test::process_thread_count();
   yt::thread_pool pool(workers);
   const std::size_t with_pool = yt_test::process_thread_count();
   std::atomic<std::size_t> most_threads{0};
+  std::atomic<std::size_t> running{0};
+  std::atomic<std::size_t> most_running{0};
   std::mutex ids_mutex;
   std::set<std::thread::id> ids;
-  auto leaf = [&](int x) {
-    const std::size_t now = yt_test::process_thread_count();
-    std::size_t seen = most_threads.load();
-    while (now > seen && !most_threads.compare_exchange_weak(seen, now)) {
+  auto raise = [](std::atomic<std::size_t>& most, std::size_t now) {
+    std::size_t seen = most.load();
+    while (now > seen && !most.compare_exchange_weak(seen, now)) {
     }
-    const std::lock_guard lock(ids_mutex);
-    ids.insert(std::this_thread::get_id());
+  };
+  auto leaf = [&](int x) {
+    raise(most_running, running.fetch_add(1) + 1);
+    raise(most_threads, yt_test::process_thread_count());
+    {
+      const std::lock_guard lock(ids_mutex);
+      ids.insert(std::this_thread::get_id());
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(50)); // long enough to overlap
+    running.fetch_sub(1);
     return x;
   };
   auto middle = [&](int x) -> yt::task<int> {
@@ -60,8 +70,27 @@ TEST_CASE("a nested map runs on the pool's workers and creates no threads", "[th
   CHECK(most_threads.load() == with_pool);
   // ThreadSanitizer starts a background thread of its own with the first thread.
   CHECK(with_pool - before == workers + (yt_test::thread_sanitizer ? 1 : 0));
-  CHECK(ids.size() <= workers);
-  CHECK(ids.count(std::this_thread::get_id()) == 0);
+  // The caller works in the place of a sleeping worker: never more than size() at once.
+  CHECK(most_running.load() <= workers);
+  CHECK(most_running.load() >= 2);
+  CHECK(ids.size() <= workers + 1);
+}
+
+TEST_CASE("a caller that finds the workers asleep runs its work in the place of one",
+          "[thread_pool]") {
+  yt::thread_pool pool(1);
+  pool.map([](int x) { return x; }, std::views::iota(0, 100));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50)); // the worker spins, then sleeps
+  std::set<std::thread::id> ids;
+  for (int round = 0; round < 20; ++round) {
+    pool.map(
+        [&ids](int x) {
+          ids.insert(std::this_thread::get_id()); // one thread at a time, as the pool has one
+          return x;
+        },
+        std::views::iota(0, 50));
+  }
+  CHECK(ids == std::set<std::thread::id>{std::this_thread::get_id()});
 }
 
 TEST_CASE("an idle pool uses less than 2% of a core", "[thread_pool]") {

@@ -45,8 +45,9 @@ BENCHMARK(nested_map_yieldtasks)
     ->Apply(nested_map_bench::leaf_durations);
 
 // The same nested map awaited inside a running task, as the maps of a real program below its
-// top level are (and as TBB's run in its arena): the benchmark loop itself runs in one task on
-// the pool, so no iteration pays the blocking entry's inject-and-wake-the-caller round trip.
+// top level are: the benchmark loop itself runs in one task on the pool. It measures the
+// scheduling alone; the blocking entry above should match it, as its caller works in a sleeping
+// worker's place instead of waiting to be woken.
 yt::task<void> nested_loop(benchmark::State& state) {
   const std::chrono::nanoseconds duration = std::chrono::microseconds(state.range(0));
   const yt_bench::meter meter;

@@ -6,6 +6,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <ranges>
 #include <stdexcept>
 #include <thread>
@@ -15,9 +16,9 @@
 #include <yieldtasks/available_concurrency.hpp>
 #include <yieldtasks/config.hpp>
 #include <yieldtasks/detail/cpu_relax.hpp>
-#include <yieldtasks/detail/event_count.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/root_task.hpp>
+#include <yieldtasks/detail/sleeper_list.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>
@@ -33,12 +34,19 @@ struct pool_access;
 ///
 /// Each worker owns a Chase-Lev deque: it pushes and pops at one end (newest first, depth-first),
 /// idle workers steal the oldest work at the other, trying every other worker in turn from a
-/// random start. Work submitted by the
-/// blocking entries goes through a shared injection queue. A worker that finds nothing spins
-/// briefly, then sleeps on an event count, so an idle pool uses no CPU. Awaiting a map suspends
-/// the task instead of blocking its thread: nested maps at any depth share these workers, and the
-/// process never runs more than `size()` worker threads plus the callers blocked in `map` or
-/// `sync_wait`.
+/// random start. A worker that finds nothing spins briefly, then sleeps, so an idle pool uses no
+/// CPU. Awaiting a map suspends the task instead of blocking its thread: nested maps at any depth
+/// share these workers, and the process never runs more than `size()` worker threads plus the
+/// callers blocked in `map` or `sync_wait`.
+///
+/// **Blocking callers work.** A thread blocked in `map` or `sync_wait` takes the place of a
+/// sleeping worker (asking a spinning one to go to sleep if none is): it runs its work, and
+/// whatever else the pool has, as that worker while the worker's thread sleeps on, so no more than
+/// `size()` threads run work at any time and the caller resumes the moment its work is done. It
+/// stops working and sleeps once it finds nothing to do for a while. While working it may run
+/// other callers' work too, so with several concurrent callers one may return later than its own
+/// work finished (by the rest of the item it is running). When no worker can be taken (all are
+/// busy), the work goes through a shared injection queue and the caller sleeps until it is done.
 ///
 /// **Exceptions.** `map` and `sync_wait` rethrow what the work threw (for a map, the first item
 /// exception; see `yt::taskmap`). The pool stays usable afterwards.
@@ -62,19 +70,16 @@ public:
 
   /// Starts `threads` workers. **Exceptions.** `std::invalid_argument` if `threads` is 0;
   /// `std::system_error` if a thread cannot be started (those already started are stopped).
-  explicit thread_pool(std::size_t threads) {
-    if (threads == 0) {
-      throw std::invalid_argument("yt::thread_pool: the pool needs at least one thread");
-    }
+  explicit thread_pool(std::size_t threads) : m_sleepers(checked_size(threads)) {
     m_workers.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) {
       m_workers.push_back(std::make_unique<detail::worker>(
-          &m_idle, this, 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(i) + 1)));
+          &m_sleepers, this, 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(i) + 1)));
     }
     m_threads.reserve(threads);
     try {
       for (std::size_t i = 0; i < threads; ++i) {
-        m_threads.emplace_back([this, i] { work(*m_workers[i]); });
+        m_threads.emplace_back([this, i] { work(i); });
       }
     } catch (...) {
       stop();
@@ -101,7 +106,11 @@ public:
     detail::blocking_signal finished;
     detail::resume_job start;
     start.handle = detail::make_root(std::move(work), box, finished).release();
-    inject(start);
+    if (const std::optional<std::size_t> index = borrow_worker()) {
+      work_while_waiting(*index, start, finished);
+    } else {
+      inject(start);
+    }
     finished.wait();
     return box.take();
   }
@@ -118,6 +127,13 @@ public:
 private:
   friend detail::pool_access;
 
+  static std::size_t checked_size(std::size_t threads) {
+    if (threads == 0) {
+      throw std::invalid_argument("yt::thread_pool: the pool needs at least one thread");
+    }
+    return threads;
+  }
+
   void refuse_on_worker(const char* entry) const {
     if (detail::worker::current_thread_pool() != nullptr) {
       throw usage_error(std::string("yt::thread_pool::") + entry +
@@ -130,10 +146,10 @@ private:
     {
       const std::lock_guard lock(m_injected_mutex);
       m_injected.push_back(&work);
-      // seq_cst: the publish half of the event-count protocol (see event_count.hpp).
+      // seq_cst: the publish half of the wake-up protocol (see sleeper_list.hpp).
       m_has_injected.store(true, std::memory_order_seq_cst);
     }
-    m_idle.notify_one();
+    m_sleepers.notify_one();
   }
 
   detail::job* take_injected() {
@@ -169,47 +185,128 @@ private:
     return nullptr;
   }
 
-  // Finds work without sleeping: spins for YT_SPIN_SWEEPS sweeps before giving up.
+  // The re-check of a thread about to sleep: seq_cst loads of every place work can appear, taking
+  // nothing (see sleeper_list.hpp).
+  [[nodiscard]] bool work_visible(const detail::worker& self) const {
+    if (m_has_injected.load(std::memory_order_seq_cst)) {
+      return true;
+    }
+    for (const std::unique_ptr<detail::worker>& victim : m_workers) {
+      if (victim.get() != &self && victim->may_steal()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Finds work without sleeping: spins for YT_SPIN_SWEEPS sweeps before giving up, or at once
+  // when a blocking caller asks for a sleeping worker to take the place of.
   detail::job* search(detail::worker& self) {
     for (unsigned sweep = 0; sweep < YT_SPIN_SWEEPS; ++sweep) {
       if (detail::job* work = find_work(self)) {
         // Work is flowing: make sure another idle worker looks too, so parallelism ramps up
         // one steal at a time instead of waiting for the victim's next push.
-        m_idle.notify_one();
+        m_sleepers.notify_one();
         return work;
+      }
+      if (claim_place_request()) {
+        return nullptr;
       }
       detail::cpu_relax();
     }
     return nullptr;
   }
 
-  void work(detail::worker& self) {
+  // Claims one request for a place (a worker answering it, or a caller withdrawing its own).
+  bool claim_place_request() noexcept {
+    std::size_t wanted = m_places_wanted.load(std::memory_order_relaxed);
+    while (wanted != 0) {
+      if (m_places_wanted.compare_exchange_weak(wanted, wanted - 1, std::memory_order_relaxed)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  void work(std::size_t index) {
+    detail::worker& self = *m_workers[index];
     const detail::worker::scope installed(self);
     while (true) {
       detail::job* next = self.pop();
       if (next == nullptr) {
         next = search(self);
       }
-      if (next == nullptr) {
-        const std::uint32_t key = m_idle.prepare_wait();
-        next = find_work(self);
-        if (next != nullptr) {
-          m_idle.cancel_wait();
-        } else if (m_stopping.load(std::memory_order_seq_cst)) {
-          m_idle.cancel_wait();
+      if (next != nullptr) {
+        self.run(*next);
+        continue;
+      }
+      // From prepare_wait on, a blocking caller may borrow this worker's deque: hands off it
+      // unless cancel_wait gives it back.
+      m_sleepers.prepare_wait(index);
+      const bool stopping = m_stopping.load(std::memory_order_seq_cst);
+      if ((stopping || work_visible(self)) && m_sleepers.cancel_wait(index)) {
+        if (stopping) {
           return;
+        }
+        continue;
+      }
+      m_sleepers.wait(index);
+    }
+  }
+
+  // Takes a sleeping worker's place for a blocking caller: a listed one, or one that a spinning
+  // worker frees by going to sleep at the caller's request. Nothing if every worker stays busy.
+  std::optional<std::size_t> borrow_worker() {
+    if (std::optional<std::size_t> index = m_sleepers.borrow()) {
+      return index;
+    }
+    m_places_wanted.fetch_add(1, std::memory_order_relaxed);
+    std::optional<std::size_t> index;
+    for (unsigned spin = 0; spin < YT_SPIN_SWEEPS && !index; ++spin) {
+      detail::cpu_relax();
+      index = m_sleepers.borrow();
+    }
+    // Withdraw the request unless a worker has already answered it.
+    claim_place_request();
+    return index;
+  }
+
+  // The blocking caller's loop in the place of worker `index`: runs `start` and then whatever work
+  // it finds, until `finished` is set or it finds nothing for YT_SPIN_SWEEPS sweeps.
+  void work_while_waiting(std::size_t index, detail::job& start,
+                          const detail::blocking_signal& finished) {
+    detail::worker& self = *m_workers[index];
+    {
+      const detail::worker::scope installed(self);
+      self.run(start);
+      unsigned idle_sweeps = 0;
+      while (!finished.is_set() && idle_sweeps < YT_SPIN_SWEEPS) {
+        detail::job* next = self.pop();
+        if (next == nullptr) {
+          next = find_work(self);
+        }
+        if (next != nullptr) {
+          self.run(*next);
+          idle_sweeps = 0;
         } else {
-          m_idle.wait(key);
-          continue;
+          ++idle_sweeps;
+          detail::cpu_relax();
         }
       }
-      self.run(*next);
+    }
+    if (!self.deque_empty()) {
+      m_sleepers.wake(index); // work of others is left in the deque: its worker takes it over
+      return;
+    }
+    m_sleepers.give_back(index);
+    if (work_visible(self)) {
+      m_sleepers.notify_one();
     }
   }
 
   void stop() noexcept {
     m_stopping.store(true, std::memory_order_seq_cst);
-    m_idle.notify_all();
+    m_sleepers.notify_all();
     for (std::thread& thread : m_threads) {
       thread.join();
     }
@@ -217,7 +314,8 @@ private:
 
   std::vector<std::unique_ptr<detail::worker>> m_workers;
   std::vector<std::thread> m_threads;
-  detail::event_count m_idle;
+  detail::sleeper_list m_sleepers;
+  std::atomic<std::size_t> m_places_wanted{0};
   std::mutex m_injected_mutex;
   std::deque<detail::job*> m_injected;
   std::atomic<bool> m_has_injected{false};

@@ -40,7 +40,7 @@ public:
   ~chase_lev_deque() = default;
 
   /// Owner only. Pushes at the bottom. The seq_cst store of `m_bottom` also orders the push before
-  /// whatever the caller loads next: the pool's wake-up check (see event_count) relies on that.
+  /// whatever the caller loads next: the pool's wake-up check (see sleeper_list) relies on that.
   void push(T item) {
     const std::int64_t bottom = m_bottom.load(std::memory_order_relaxed);
     // Acquire: a slot is reused only after the thief that advanced top past it has read it.
@@ -94,6 +94,13 @@ public:
       return empty_value;
     }
     return item;
+  }
+
+  /// Any thread. Whether a steal could find an item now, with the seq_cst loads of steal() and
+  /// without taking one: the re-check of a thread about to sleep (see sleeper_list.hpp).
+  [[nodiscard]] bool may_steal() const noexcept {
+    const std::int64_t top = m_top.load(std::memory_order_seq_cst);
+    return top < m_bottom.load(std::memory_order_seq_cst);
   }
 
   /// Owner: exact. Other threads: a snapshot that may be stale.

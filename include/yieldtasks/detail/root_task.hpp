@@ -1,5 +1,6 @@
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <coroutine>
 #include <exception>
@@ -38,23 +39,25 @@ template <> struct result_box<void> {
 
 // Wakes a thread blocked in a thread_pool's sync_wait. A mutex and condition variable rather than
 // an atomic wait: the waiter destroys the signal as soon as it returns, and notifying under the
-// mutex guarantees the notifier is done with the object by then.
+// mutex guarantees the notifier is done with the object by then. The flag is atomic as well so that
+// a waiter working for the pool meanwhile can poll it; it still calls wait() before returning.
 class blocking_signal {
 public:
   void set() {
     const std::lock_guard lock(m_mutex);
-    m_set = true;
+    m_set.store(true, std::memory_order_release);
     m_condition.notify_one();
   }
+  [[nodiscard]] bool is_set() const noexcept { return m_set.load(std::memory_order_acquire); }
   void wait() {
     std::unique_lock lock(m_mutex);
-    m_condition.wait(lock, [this] { return m_set; });
+    m_condition.wait(lock, [this] { return m_set.load(std::memory_order_relaxed); });
   }
 
 private:
   std::mutex m_mutex;
   std::condition_variable m_condition;
-  bool m_set = false;
+  std::atomic<bool> m_set{false};
 };
 
 // Completion flag of an inline run, which happens on one thread.

@@ -5,8 +5,8 @@
 
 #include <yieldtasks/config.hpp>
 #include <yieldtasks/detail/chase_lev_deque.hpp>
-#include <yieldtasks/detail/event_count.hpp>
 #include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/sleeper_list.hpp>
 
 namespace yt::detail {
 
@@ -15,9 +15,9 @@ namespace yt::detail {
 // calling thread for the duration of a run. Awaitables find it through worker::current().
 class worker {
 public:
-  // `wake` is the pool's event count (null when nobody can steal); `pool` identifies the owning
-  // pool (null for an inline executor).
-  worker(event_count* wake, const void* pool, std::uint64_t seed) noexcept
+  // `wake` is the pool's list of sleeping workers (null when nobody can steal); `pool` identifies
+  // the owning pool (null for an inline executor).
+  worker(sleeper_list* wake, const void* pool, std::uint64_t seed) noexcept
       : m_wake(wake), m_pool(pool), m_rng_state(seed | 1U) {}
 
   worker(const worker&) = delete;
@@ -31,10 +31,11 @@ public:
   [[nodiscard]] static const void* current_thread_pool() noexcept { return s_thread_pool; }
 
   // Makes `w` the current thread's worker until destroyed; nests (an inline executor may run
-  // inside a pool task).
+  // inside a pool task, and a thread blocked in a pool's blocking entry runs as one of its
+  // workers meanwhile).
   class scope {
   public:
-    explicit scope(worker& w) noexcept : m_previous(s_current) {
+    explicit scope(worker& w) noexcept : m_previous(s_current), m_previous_pool(s_thread_pool) {
       s_current = &w;
       if (w.m_pool != nullptr) {
         s_thread_pool = w.m_pool;
@@ -42,14 +43,18 @@ public:
     }
     scope(const scope&) = delete;
     scope& operator=(const scope&) = delete;
-    ~scope() { s_current = m_previous; }
+    ~scope() {
+      s_current = m_previous;
+      s_thread_pool = m_previous_pool;
+    }
 
   private:
     worker* m_previous;
+    const void* m_previous_pool;
   };
 
-  // Owner only. The deque's seq_cst push followed by the event count's seq_cst load is the
-  // publish-then-check half of the no-lost-wake-up protocol (see event_count.hpp).
+  // Owner only. The deque's seq_cst push followed by the sleeper list's seq_cst load is the
+  // publish-then-check half of the no-lost-wake-up protocol (see sleeper_list.hpp).
   void push(job& j) {
     m_deque.push(&j);
     if (m_wake != nullptr) {
@@ -59,6 +64,8 @@ public:
 
   [[nodiscard]] job* pop() noexcept { return m_deque.pop(nullptr); }
   [[nodiscard]] job* steal() noexcept { return m_deque.steal(nullptr); }
+  [[nodiscard]] bool may_steal() const noexcept { return m_deque.may_steal(); }
+  [[nodiscard]] bool deque_empty() const noexcept { return m_deque.empty(); }
 
   // Lazy binary splitting: a range is split only when this worker has nothing left for thieves.
   [[nodiscard]] bool wants_split() const noexcept { return m_wake != nullptr && m_deque.empty(); }
@@ -101,7 +108,7 @@ private:
   static inline thread_local const void* s_thread_pool = nullptr;
 
   chase_lev_deque<job*> m_deque;
-  event_count* m_wake;
+  sleeper_list* m_wake;
   const void* m_pool;
   unsigned m_transfer_depth = 0;
   std::uint64_t m_rng_state;

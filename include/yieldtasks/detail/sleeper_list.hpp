@@ -1,0 +1,136 @@
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+// The idle workers of a pool, each asleep on a futex word of its own, so that a thread blocked in
+// a blocking entry can take an idle worker's place (its deque and its share of the CPUs) without
+// waking that worker's thread, and give it back the same way.
+//
+// Protocol (Dekker-style, as in an event count). A worker about to sleep calls prepare_wait(),
+// which lists it and stores the new list size with a seq_cst store; it then re-checks, with
+// seq_cst loads, every place work can appear, and either cancel_wait()s or wait()s. A notifier
+// first publishes work with a seq_cst store and then calls notify_one(), whose first step is a
+// seq_cst load of the list size. In the single total order of seq_cst operations, either the
+// sleeper's store precedes the notifier's load, and the notifier finds a listed worker to wake (or
+// the list shrank meanwhile: each worker taken off it was woken, and re-checks, or was borrowed
+// by a blocking caller, which runs the pool's loop), or the notifier's publish precedes the
+// sleeper's re-check, which then finds the work. No wake-up is lost.
+//
+// A worker taken off the list by borrow() keeps sleeping; whoever borrowed it owns its deque until
+// it calls give_back() (it sleeps on, listed again) or wake() (its thread resumes, owning its
+// deque again). The list's mutex orders each hand-over of a deque between threads.
+namespace yt::detail {
+
+class sleeper_list {
+public:
+  explicit sleeper_list(std::size_t workers)
+      : m_words(std::make_unique<std::atomic<std::uint32_t>[]>(workers)) {
+    m_listed.reserve(workers);
+  }
+
+  sleeper_list(const sleeper_list&) = delete;
+  sleeper_list& operator=(const sleeper_list&) = delete;
+  ~sleeper_list() = default;
+
+  // Lists worker `index` as asleep; the caller must re-check for work, then call cancel_wait or
+  // wait.
+  void prepare_wait(std::size_t index) {
+    const std::lock_guard lock(m_mutex);
+    m_words[index].store(0, std::memory_order_relaxed);
+    list(index);
+  }
+
+  // Takes worker `index` off the list if it still is on it and returns true; false means a
+  // notifier or a borrower took it off, and the caller must wait().
+  bool cancel_wait(std::size_t index) {
+    const std::lock_guard lock(m_mutex);
+    for (std::size_t i = 0; i < m_listed.size(); ++i) {
+      if (m_listed[i] == index) {
+        m_listed[i] = m_listed.back();
+        m_listed.pop_back();
+        m_size.store(m_listed.size(), std::memory_order_seq_cst);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Sleeps until worker `index` is woken (acquire: the waker's writes, its deque included, are
+  // visible afterwards).
+  void wait(std::size_t index) noexcept {
+    while (m_words[index].load(std::memory_order_acquire) == 0) {
+      m_words[index].wait(0, std::memory_order_acquire);
+    }
+  }
+
+  // Wakes one listed worker, if any; called after publishing work with a seq_cst store.
+  void notify_one() {
+    if (m_size.load(std::memory_order_seq_cst) != 0) {
+      if (const std::optional<std::size_t> index = take()) {
+        wake(*index);
+      }
+    }
+  }
+
+  // Wakes every listed worker.
+  void notify_all() {
+    while (const std::optional<std::size_t> index = take()) {
+      wake(*index);
+    }
+  }
+
+  // Takes a listed worker off the list without waking it: the caller now owns that worker's deque
+  // and runs in its place. Returns nothing if no worker is listed.
+  std::optional<std::size_t> borrow() {
+    if (m_size.load(std::memory_order_relaxed) == 0) {
+      return std::nullopt;
+    }
+    return take();
+  }
+
+  // Lists a borrowed worker again, still asleep, handing its deque back; the caller must then
+  // re-check for work and notify_one() if it finds some, as a worker about to sleep would.
+  void give_back(std::size_t index) {
+    const std::lock_guard lock(m_mutex);
+    list(index);
+  }
+
+  // Resumes the thread of worker `index`, which must be off the list (borrowed, or taken by
+  // notify).
+  void wake(std::size_t index) noexcept {
+    m_words[index].store(1, std::memory_order_release);
+    m_words[index].notify_one();
+  }
+
+private:
+  void list(std::size_t index) {
+    m_listed.push_back(index);
+    // seq_cst (as every store of the size): the sleeper's half of the protocol above.
+    m_size.store(m_listed.size(), std::memory_order_seq_cst);
+  }
+
+  std::optional<std::size_t> take() {
+    const std::lock_guard lock(m_mutex);
+    if (m_listed.empty()) {
+      return std::nullopt;
+    }
+    const std::size_t index = m_listed.back();
+    m_listed.pop_back();
+    m_size.store(m_listed.size(), std::memory_order_seq_cst);
+    return index;
+  }
+
+  // One futex word per worker: 0 while it sleeps, 1 once woken.
+  std::unique_ptr<std::atomic<std::uint32_t>[]> m_words;
+  std::mutex m_mutex;
+  std::vector<std::size_t> m_listed; // capacity reserved for every worker: list() never throws
+  std::atomic<std::size_t> m_size{0};
+};
+
+} // namespace yt::detail
