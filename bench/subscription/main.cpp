@@ -109,11 +109,14 @@ int run_child(const std::string& strategy_name, const std::vector<std::string>& 
   getrusage(RUSAGE_SELF, &after);
 
   nlohmann::json circuits = nlohmann::json::array();
-  for (std::size_t i = 0; i < results.size(); ++i)
+  long starts = 0;
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    starts += results[i].starts;
     circuits.push_back({{"target", jobs[i].name},
                         {"cnots", results[i].shape.cnot_count()},
                         {"distance", results[i].distance},
                         {"qasm", qs::to_qasm(results[i].circuit)}});
+  }
   const nlohmann::json out{
       {"strategy", strategy_name},
       {"wall", wall},
@@ -123,6 +126,7 @@ int run_child(const std::string& strategy_name, const std::vector<std::string>& 
       {"peak_threads", peak},
       {"voluntary_switches", after.ru_nvcsw - before.ru_nvcsw - sampler_usage.ru_nvcsw},
       {"involuntary_switches", after.ru_nivcsw - before.ru_nivcsw - sampler_usage.ru_nivcsw},
+      {"optimizer_starts", starts},
       {"circuits", circuits}};
   fmt::print("{}\n", out.dump());
   return 0;
@@ -220,8 +224,9 @@ int main(int argc, char** argv) try {
   const double yt_median = runs.count("yieldtasks") ? median_of("yieldtasks", "wall") : 0;
   fmt::print("{} target(s) [{}], {} multistarts, {} threads, {} rounds (medians)\n", targets.size(),
              target_list, multistarts, threads, repeat);
-  fmt::print("{:<15} {:>9} {:>9} {:>9} {:>9} {:>8} {:>11} {:>11} {:>8}\n", "strategy", "wall s",
-             "min s", "max s", "CPU s", "threads", "vol. cs", "invol. cs", "vs yt");
+  fmt::print("{:<15} {:>9} {:>9} {:>9} {:>9} {:>8} {:>11} {:>11} {:>8} {:>8}\n", "strategy",
+             "wall s", "min s", "max s", "CPU s", "threads", "vol. cs", "invol. cs", "starts",
+             "vs yt");
   for (const std::string& s : strategies) {
     std::vector<double> walls;
     int peak = 0;
@@ -229,11 +234,12 @@ int main(int argc, char** argv) try {
       walls.push_back(r["wall"].get<double>());
       peak = std::max(peak, r["peak_threads"].get<int>());
     }
-    fmt::print("{:<15} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>8} {:>11.0f} {:>11.0f} {:>8}\n", s,
-               yt_bench::median(walls), *std::ranges::min_element(walls),
-               *std::ranges::max_element(walls), median_of(s, "cpu"), peak,
-               median_of(s, "voluntary_switches"), median_of(s, "involuntary_switches"),
-               yt_median > 0 ? fmt::format("{:.2f}x", yt_bench::median(walls) / yt_median) : "-");
+    fmt::print(
+        "{:<15} {:>9.3f} {:>9.3f} {:>9.3f} {:>9.3f} {:>8} {:>11.0f} {:>11.0f} {:>8.0f} {:>8}\n", s,
+        yt_bench::median(walls), *std::ranges::min_element(walls), *std::ranges::max_element(walls),
+        median_of(s, "cpu"), peak, median_of(s, "voluntary_switches"),
+        median_of(s, "involuntary_switches"), median_of(s, "optimizer_starts"),
+        yt_median > 0 ? fmt::format("{:.2f}x", yt_bench::median(walls) / yt_median) : "-");
   }
   if (!json_file.empty()) {
     nlohmann::json all;
