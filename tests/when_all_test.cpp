@@ -3,12 +3,14 @@
 #include <string>
 #include <type_traits>
 #include <variant>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
 #include <support/lifetime_counter.hpp>
 
 #include <yieldtasks/inline_executor.hpp>
+#include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
 #include <yieldtasks/when_all.hpp>
 
@@ -91,4 +93,64 @@ TEST_CASE("a when_all can be awaited only once", "[when_all]") {
     co_return a + b;
   };
   CHECK_THROWS_AS(serial.sync_wait(twice()), yt::usage_error);
+}
+
+namespace {
+
+// A tree of when_alls of two to four children whose value has a closed form (the number of
+// leaves). Every third node first awaits a taskmap, so it suspends and may finish on another
+// worker than the one that started it: joins then mix children run in place, stolen children and
+// children finishing elsewhere.
+yt::task<long> mixed_tree(int depth, int branch) {
+  if (depth == 0) {
+    co_return 1;
+  }
+  long offset = 0;
+  if (branch % 3 == 0) {
+    const std::vector<int> ones{1, 1, 1};
+    const std::vector<int> values = co_await yt::taskmap([](int x) { return x; }, ones);
+    offset = values[0] + values[1] + values[2] - 3;
+  }
+  const int width = 2 + branch % 3;
+  long sum = offset;
+  if (width == 2) {
+    auto [a, b] =
+        co_await yt::when_all(mixed_tree(depth - 1, branch + 1), mixed_tree(depth - 1, branch + 2));
+    sum += a + b;
+  } else if (width == 3) {
+    auto [a, b, c] =
+        co_await yt::when_all(mixed_tree(depth - 1, branch + 1), mixed_tree(depth - 1, branch + 2),
+                              mixed_tree(depth - 1, branch + 3));
+    sum += a + b + c;
+  } else {
+    auto [a, b, c, d] =
+        co_await yt::when_all(mixed_tree(depth - 1, branch + 1), mixed_tree(depth - 1, branch + 2),
+                              mixed_tree(depth - 1, branch + 3), mixed_tree(depth - 1, branch + 4));
+    sum += a + b + c + d;
+  }
+  co_return sum;
+}
+
+long mixed_tree_leaves(int depth, int branch) {
+  if (depth == 0) {
+    return 1;
+  }
+  long sum = 0;
+  for (int child = 1; child <= 2 + branch % 3; ++child) {
+    sum += mixed_tree_leaves(depth - 1, branch + child);
+  }
+  return sum;
+}
+
+} // namespace
+
+TEST_CASE("when_all joins correctly however its children are stolen or suspended",
+          "[when_all][stress]") {
+  yt::thread_pool pool(4);
+  for (int round = 0; round < 30; ++round) {
+    const int branch = round % 7;
+    REQUIRE(pool.sync_wait(mixed_tree(8, branch)) == mixed_tree_leaves(8, branch));
+  }
+  yt::inline_executor serial;
+  CHECK(serial.sync_wait(mixed_tree(5, 1)) == mixed_tree_leaves(5, 1));
 }
