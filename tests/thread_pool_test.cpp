@@ -93,6 +93,29 @@ TEST_CASE("a caller that finds the workers asleep runs its work in the place of 
   CHECK(ids == std::set<std::thread::id>{std::this_thread::get_id()});
 }
 
+// The task starts on the blocking caller, which stops working for the pool once it finds nothing
+// to do while the slow items run, and resumes on a worker: a compiler that kept the address of a
+// thread_local across the suspension (clang, see YT_DETAIL_THREAD_LOCAL_ACCESS) would then read
+// the caller's, by now empty, scheduling context.
+TEST_CASE("a task keeps finding its executor as it moves between the caller and the workers",
+          "[thread_pool]") {
+  yt::thread_pool pool(2);
+  auto slow = [](int x) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    return x;
+  };
+  auto hops = [&]() -> yt::task<int> {
+    int sum = 0;
+    for (int round = 0; round < 20; ++round) {
+      const std::vector<int> items{1, 2, 3};
+      const std::vector<int> values = co_await yt::taskmap(slow, items);
+      sum += values[2];
+    }
+    co_return sum;
+  };
+  CHECK(pool.sync_wait(hops()) == 60);
+}
+
 TEST_CASE("an idle pool uses less than 2% of a core", "[thread_pool]") {
   yt::thread_pool pool(4);
   pool.map([](int x) { return x; }, std::views::iota(0, 10'000)); // wake every worker once

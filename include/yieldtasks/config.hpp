@@ -36,6 +36,18 @@
 #define YT_FRAME_CACHE_DEPTH 64
 #endif
 
+// Internal. Marks the functions that read or write a thread_local. Under clang they are not
+// inlined: clang (up to 16 at least) may keep a thread_local's address across a coroutine's
+// suspension point (llvm/llvm-project#47179, #63022), so that an inlined access in a coroutine
+// that resumed on another thread would touch the previous thread's variable. A call that loads or
+// stores memory cannot be merged across a suspension. GCC splits coroutines before optimising and
+// is not affected.
+#if defined(__clang__)
+#define YT_DETAIL_THREAD_LOCAL_ACCESS [[gnu::noinline]]
+#else
+#define YT_DETAIL_THREAD_LOCAL_ACCESS
+#endif
+
 namespace yt::detail {
 /// Size that keeps independently written atomics on separate cache lines (x86 and most ARM cores
 /// prefetch line pairs, hence 128 rather than 64).

@@ -58,7 +58,7 @@ struct frame_cache_flusher {
   }
 };
 
-inline void* allocate_frame(std::size_t size) {
+YT_DETAIL_THREAD_LOCAL_ACCESS inline void* allocate_frame(std::size_t size) {
   const std::size_t size_class = (size - 1) / frame_granule;
   if constexpr (YT_DETAIL_FRAME_CACHE_ENABLED) {
     frame_cache& cache = tls_frame_cache;
@@ -70,7 +70,7 @@ inline void* allocate_frame(std::size_t size) {
   return ::operator new(size_class < frame_classes ? (size_class + 1) * frame_granule : size);
 }
 
-inline void deallocate_frame(void* block, std::size_t size) noexcept {
+YT_DETAIL_THREAD_LOCAL_ACCESS inline void deallocate_frame(void* block, std::size_t size) noexcept {
   if constexpr (YT_DETAIL_FRAME_CACHE_ENABLED) {
     const std::size_t size_class = (size - 1) / frame_granule;
     frame_cache& cache = tls_frame_cache;

@@ -24,29 +24,28 @@ public:
   worker& operator=(const worker&) = delete;
   ~worker() = default;
 
-  [[nodiscard]] static worker* current() noexcept { return s_current; }
+  [[nodiscard]] YT_DETAIL_THREAD_LOCAL_ACCESS static worker* current() noexcept {
+    return s_current;
+  }
 
   // The pool whose worker thread this is, or null; unlike current(), not changed by an inline
   // executor running on that thread, which still must not block.
-  [[nodiscard]] static const void* current_thread_pool() noexcept { return s_thread_pool; }
+  [[nodiscard]] YT_DETAIL_THREAD_LOCAL_ACCESS static const void* current_thread_pool() noexcept {
+    return s_thread_pool;
+  }
 
   // Makes `w` the current thread's worker until destroyed; nests (an inline executor may run
   // inside a pool task, and a thread blocked in a pool's blocking entry runs as one of its
   // workers meanwhile).
   class scope {
   public:
-    explicit scope(worker& w) noexcept : m_previous(s_current), m_previous_pool(s_thread_pool) {
-      s_current = &w;
-      if (w.m_pool != nullptr) {
-        s_thread_pool = w.m_pool;
-      }
+    explicit scope(worker& w) noexcept
+        : m_previous(current()), m_previous_pool(current_thread_pool()) {
+      install(&w, w.m_pool != nullptr ? w.m_pool : m_previous_pool);
     }
     scope(const scope&) = delete;
     scope& operator=(const scope&) = delete;
-    ~scope() {
-      s_current = m_previous;
-      s_thread_pool = m_previous_pool;
-    }
+    ~scope() { install(m_previous, m_previous_pool); }
 
   private:
     worker* m_previous;
@@ -79,7 +78,7 @@ public:
   // YT_MAX_TRANSFER_DEPTH times since it last returned to its loop, a push of `j` and a return to
   // the loop, which pops `j` next (see YT_MAX_TRANSFER_DEPTH).
   [[nodiscard]] static std::coroutine_handle<> transfer(resume_job& j) noexcept {
-    worker* self = s_current;
+    worker* self = current();
     if (self != nullptr && ++self->m_transfer_depth > YT_MAX_TRANSFER_DEPTH) {
       self->push(j);
       return std::noop_coroutine();
@@ -104,6 +103,11 @@ public:
   }
 
 private:
+  YT_DETAIL_THREAD_LOCAL_ACCESS static void install(worker* w, const void* pool) noexcept {
+    s_current = w;
+    s_thread_pool = pool;
+  }
+
   static inline thread_local worker* s_current = nullptr;
   static inline thread_local const void* s_thread_pool = nullptr;
 
