@@ -1,5 +1,5 @@
 // fib(30) on a yt::thread_pool: each call forks its two children with a two-item taskmap, and
-// (when the library has it) with yt::when_all.
+// with yt::when_all.
 
 #include <array>
 #include <cstddef>
@@ -9,13 +9,9 @@
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
+#include <yieldtasks/when_all.hpp>
 
 #include <fib/fib.hpp>
-
-#if __has_include(<yieldtasks/when_all.hpp>)
-#include <yieldtasks/when_all.hpp>
-#define YT_BENCH_HAVE_WHEN_ALL 1
-#endif
 
 namespace {
 
@@ -36,7 +32,6 @@ void fib_yieldtasks_taskmap(benchmark::State& state) {
 
 BENCHMARK(fib_yieldtasks_taskmap)->Name("fib/yieldtasks_taskmap")->Apply(yt_bench::configure);
 
-#ifdef YT_BENCH_HAVE_WHEN_ALL
 yt::task<long> fib_when_all(int k) {
   if (k < 2) {
     co_return k;
@@ -52,6 +47,5 @@ void fib_yieldtasks_when_all(benchmark::State& state) {
 }
 
 BENCHMARK(fib_yieldtasks_when_all)->Name("fib/yieldtasks_when_all")->Apply(yt_bench::configure);
-#endif
 
 } // namespace
