@@ -174,12 +174,18 @@ TEST_CASE("the pool is usable after a map threw", "[taskmap][exceptions]") {
 
 TEST_CASE("a function that throws instead of returning its task fails the map",
           "[taskmap][exceptions]") {
-  yt::inline_executor serial;
-  auto make = [](int x) -> yt::task<int> {
-    if (x == 2) {
+  // The last index matters too: its start is the only one made without re-pushing the spawn job.
+  const int thrower = GENERATE(0, 2, 4);
+  auto make = [thrower](int x) -> yt::task<int> {
+    if (x == thrower) {
       throw std::invalid_argument("not a task");
     }
     return [](int y) -> yt::task<int> { co_return y; }(x);
   };
+  yt::inline_executor serial;
   CHECK_THROWS_AS(serial.map(make, std::views::iota(0, 5)), std::invalid_argument);
+  yt::thread_pool pool(2);
+  for (int round = 0; round < 50; ++round) {
+    CHECK_THROWS_AS(pool.map(make, std::views::iota(0, 5)), std::invalid_argument);
+  }
 }

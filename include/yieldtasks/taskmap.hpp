@@ -283,16 +283,29 @@ private:
     const std::size_t index = m_spawn.next;
     const std::size_t end = m_spawn.end;
     if (m_stop.load(std::memory_order_relaxed)) {
-      return finish(end - index);
+      return finish_as_holder(end - index);
     }
     if (end - index > 1) {
       m_spawn.next = index + 1;
       self.push(m_spawn); // from here on another worker may own m_spawn
     }
-    return start_item(index);
+    return start_item(index, end - index == 1);
   }
 
-  std::coroutine_handle<> start_item(std::size_t index) noexcept {
+  // The spawn job's holder (the thread that popped or stole it, or that started the last item)
+  // alone reads and writes m_settled: the items whose ends it has accounted without the counter.
+  // If those are all of them, no other thread ever touched the map and the parent resumes without
+  // an atomic.
+  std::coroutine_handle<> finish_as_holder(std::size_t count) noexcept {
+    const std::size_t settled = m_settled + count;
+    if (settled == m_range.size()) {
+      return worker::transfer(m_resume_parent);
+    }
+    return finish(settled);
+  }
+
+  // `last`: the item is the map's last, so the caller still holds the spawn job.
+  std::coroutine_handle<> start_item(std::size_t index, bool last) noexcept {
     if constexpr (coroutine_items) {
       try {
         call_result item = call(index);
@@ -305,10 +318,11 @@ private:
         return worker::transfer(frame.promise().start_job());
       } catch (...) {
         fail(std::current_exception());
-        return finish(1);
+        return last ? finish_as_holder(1) : finish(1);
       }
     } else {
       static_cast<void>(index);
+      static_cast<void>(last);
       return std::noop_coroutine();
     }
   }
@@ -326,6 +340,15 @@ private:
       fail(std::current_exception());
     }
     frame.destroy();
+    if (index + 1 == m_spawn.end) {
+      return finish_as_holder(1); // the last item: its starter pushed nothing after it
+    }
+    // The spawn job still at the bottom of this worker's deque means nobody has started a later
+    // item: take it back and start the next item here, with no atomic on the counter.
+    if (worker* self = worker::current(); self != nullptr && self->pop_if(m_spawn)) {
+      ++m_settled;
+      return spawn_next(*self);
+    }
     return finish(1);
   }
 
@@ -373,6 +396,7 @@ private:
   indexed_range<View> m_range;
   [[no_unique_address]] std::conditional_t<returns_void, no_results, result_vector> m_results;
   std::atomic<std::size_t> m_remaining;
+  std::size_t m_settled = 0;
   std::atomic<bool> m_stop{false};
   std::atomic<bool> m_failed{false};
   std::exception_ptr m_error;

@@ -96,10 +96,11 @@ private:
     runner.resume_nested(static_cast<spawn_job&>(self).owner->spawn_next(runner));
   }
 
+  // Holder of the spawn job only (see finish_as_holder).
   std::coroutine_handle<> spawn_next(worker& self) noexcept {
     const std::size_t index = m_spawn.next;
     if (m_stop.load(std::memory_order_relaxed)) {
-      return finish(count - index);
+      return finish_as_holder(count - index);
     }
     if (count - index > 1) {
       m_spawn.next = index + 1;
@@ -115,7 +116,30 @@ private:
     if (m_promises[index]->failed()) {
       m_stop.store(true, std::memory_order_relaxed);
     }
+    if (index == count - 1) {
+      // The last child was started by the spawn job's holder, which pushed nothing after it:
+      // its completion holds the job still.
+      return finish_as_holder(1);
+    }
+    // The spawn job still at the bottom of this worker's deque means nobody has started a later
+    // child: take it back and start the next child here, with no atomic on the counter.
+    if (worker* self = worker::current(); self != nullptr && self->pop_if(m_spawn)) {
+      ++m_settled;
+      return spawn_next(*self);
+    }
     return finish(1);
+  }
+
+  // The spawn job's holder (the thread that popped or stole it, or that started the last child)
+  // alone reads and writes m_settled: the children whose ends it has seen through this path. If
+  // those are all of them, no other thread ever touched this when_all and the parent resumes
+  // without an atomic.
+  std::coroutine_handle<> finish_as_holder(std::size_t finished) noexcept {
+    const std::size_t settled = m_settled + finished;
+    if (settled == count) {
+      return worker::transfer(m_resume_parent);
+    }
+    return finish(settled);
   }
 
   std::coroutine_handle<> finish(std::size_t finished) noexcept {
@@ -130,6 +154,7 @@ private:
   std::array<std::coroutine_handle<>, count> m_frames{};
   std::array<task_promise_base*, count> m_promises{};
   std::atomic<std::size_t> m_remaining{count};
+  std::size_t m_settled = 0;
   std::atomic<bool> m_stop{false};
   resume_job m_resume_parent;
   spawn_job m_spawn{{&run_spawn}, this, 0};
@@ -149,8 +174,9 @@ private:
 /// started children have finished, the exception of the first failed child in argument order is
 /// rethrown.
 ///
-/// **Complexity.** No allocation besides the children's frames; one deque push per child after
-/// the first. Cheaper than a two-item taskmap, which must allocate its result vector.
+/// **Complexity.** No allocation besides the children's frames; one deque push and pop per child
+/// after the first, and no atomic read-modify-write unless a child is stolen or finishes on
+/// another worker. Cheaper than a two-item taskmap, which must allocate its result vector.
 ///
 /// **Example.**
 /// ```cpp

@@ -27,6 +27,20 @@ TEST_CASE("chase_lev_deque pops newest first and steals oldest first", "[chase_l
   CHECK(deque.empty());
 }
 
+TEST_CASE("chase_lev_deque tells its owner which item is newest without taking it",
+          "[chase_lev_deque]") {
+  yt::detail::chase_lev_deque<std::intptr_t> deque(4);
+  CHECK_FALSE(deque.newest_is(1));
+  deque.push(1);
+  deque.push(2);
+  CHECK(deque.newest_is(2));
+  CHECK_FALSE(deque.newest_is(1));
+  CHECK(deque.pop(empty) == 2);
+  CHECK(deque.newest_is(1));
+  CHECK(deque.steal(empty) == 1);
+  CHECK_FALSE(deque.newest_is(1)); // stolen: gone for the owner too
+}
+
 TEST_CASE("chase_lev_deque hands every item to exactly one thread under contention",
           "[chase_lev_deque][stress]") {
   constexpr std::intptr_t items = 200'000;

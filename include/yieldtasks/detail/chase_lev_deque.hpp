@@ -39,8 +39,7 @@ public:
   chase_lev_deque& operator=(const chase_lev_deque&) = delete;
   ~chase_lev_deque() = default;
 
-  /// Owner only. Pushes at the bottom. The seq_cst store of `m_bottom` also orders the push before
-  /// whatever the caller loads next: the pool's wake-up check (see sleeper_list) relies on that.
+  /// Owner only. Pushes at the bottom.
   void push(T item) {
     const std::int64_t bottom = m_bottom.load(std::memory_order_relaxed);
     // Acquire: a slot is reused only after the thief that advanced top past it has read it.
@@ -50,7 +49,8 @@ public:
       array = grow(array, top, bottom);
     }
     array->store(bottom, item);
-    m_bottom.store(bottom + 1, std::memory_order_seq_cst);
+    // Release: a thief that sees the new bottom sees the item and what it points to.
+    m_bottom.store(bottom + 1, std::memory_order_release);
   }
 
   /// Owner only. Pops the most recently pushed item (LIFO), or returns `empty_value`.
@@ -80,7 +80,7 @@ public:
   /// or another thread won the race for the item.
   T steal(T empty_value) {
     std::int64_t top = m_top.load(std::memory_order_seq_cst);
-    // Synchronizes with the owner's seq_cst store in push(): the item's slot and the object it
+    // Synchronizes with the owner's release store in push(): the item's slot and the object it
     // points to are visible once bottom is.
     const std::int64_t bottom = m_bottom.load(std::memory_order_seq_cst);
     if (top >= bottom) {
@@ -101,6 +101,14 @@ public:
   [[nodiscard]] bool may_steal() const noexcept {
     const std::int64_t top = m_top.load(std::memory_order_seq_cst);
     return top < m_bottom.load(std::memory_order_seq_cst);
+  }
+
+  /// Owner only. Whether `item` is the newest item, without taking it: a thief may still take it
+  /// before the owner's pop() does.
+  [[nodiscard]] bool newest_is(T item) const noexcept {
+    const std::int64_t bottom = m_bottom.load(std::memory_order_relaxed);
+    return bottom > m_top.load(std::memory_order_relaxed) &&
+           m_array.load(std::memory_order_relaxed)->load(bottom - 1) == item;
   }
 
   /// Owner: exact. Other threads: a snapshot that may be stale.
@@ -131,7 +139,8 @@ private:
     return capacity;
   }
 
-  ring* grow(ring* old, std::int64_t top, std::int64_t bottom) {
+  // Out of line, so that push() stays small enough to inline into every spawn.
+  [[gnu::noinline]] ring* grow(ring* old, std::int64_t top, std::int64_t bottom) {
     auto bigger = std::make_unique<ring>((old->mask + 1) * 2);
     for (std::int64_t i = top; i < bottom; ++i) {
       bigger->store(i, old->load(i));

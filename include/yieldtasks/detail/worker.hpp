@@ -52,8 +52,8 @@ public:
     const void* m_previous_pool;
   };
 
-  // Owner only. The deque's seq_cst push followed by the sleeper list's seq_cst load is the
-  // publish-then-check half of the no-lost-wake-up protocol (see sleeper_list.hpp).
+  // Owner only. The push and the sleeper list's check that follows are the publish-then-check
+  // half of the no-lost-wake-up protocol (see sleeper_list.hpp).
   void push(job& j) {
     m_deque.push(&j);
     if (m_wake != nullptr) {
@@ -62,6 +62,10 @@ public:
   }
 
   [[nodiscard]] job* pop() noexcept { return m_deque.pop(nullptr); }
+  // Pops `j` if it is the newest job in this worker's deque and no thief takes it first.
+  [[nodiscard]] bool pop_if(job& j) noexcept {
+    return m_deque.newest_is(&j) && m_deque.pop(nullptr) == &j;
+  }
   [[nodiscard]] job* steal() noexcept { return m_deque.steal(nullptr); }
   [[nodiscard]] bool may_steal() const noexcept { return m_deque.may_steal(); }
   [[nodiscard]] bool deque_empty() const noexcept { return m_deque.empty(); }
@@ -79,9 +83,8 @@ public:
   // the loop, which pops `j` next (see YT_MAX_TRANSFER_DEPTH).
   [[nodiscard]] static std::coroutine_handle<> transfer(resume_job& j) noexcept {
     worker* self = current();
-    if (self != nullptr && ++self->m_transfer_depth > YT_MAX_TRANSFER_DEPTH) {
-      self->push(j);
-      return std::noop_coroutine();
+    if (self != nullptr && ++self->m_transfer_depth > YT_MAX_TRANSFER_DEPTH) [[unlikely]] {
+      return self->bounce(j);
     }
     return j.handle;
   }
@@ -103,6 +106,12 @@ public:
   }
 
 private:
+  // Out of line, so that transfer() stays small enough to inline into every awaiter.
+  [[gnu::noinline]] std::coroutine_handle<> bounce(resume_job& j) noexcept {
+    push(j);
+    return std::noop_coroutine();
+  }
+
   YT_DETAIL_THREAD_LOCAL_ACCESS static void install(worker* w, const void* pool) noexcept {
     s_current = w;
     s_thread_pool = pool;
