@@ -39,7 +39,8 @@ public:
   chase_lev_deque& operator=(const chase_lev_deque&) = delete;
   ~chase_lev_deque() = default;
 
-  /// Owner only. Pushes at the bottom.
+  /// Owner only. Pushes at the bottom. The seq_cst store of `m_bottom` also orders the push before
+  /// whatever the caller loads next: the pool's wake-up check (see sleeper_list) relies on that.
   void push(T item) {
     const std::int64_t bottom = m_bottom.load(std::memory_order_relaxed);
     // Acquire: a slot is reused only after the thief that advanced top past it has read it.
@@ -49,8 +50,7 @@ public:
       array = grow(array, top, bottom);
     }
     array->store(bottom, item);
-    // Release: a thief that sees the new bottom sees the item and what it points to.
-    m_bottom.store(bottom + 1, std::memory_order_release);
+    m_bottom.store(bottom + 1, std::memory_order_seq_cst);
   }
 
   /// Owner only. Pops the most recently pushed item (LIFO), or returns `empty_value`.
@@ -80,7 +80,7 @@ public:
   /// or another thread won the race for the item.
   T steal(T empty_value) {
     std::int64_t top = m_top.load(std::memory_order_seq_cst);
-    // Synchronizes with the owner's release store in push(): the item's slot and the object it
+    // Synchronizes with the owner's seq_cst store in push(): the item's slot and the object it
     // points to are visible once bottom is.
     const std::int64_t bottom = m_bottom.load(std::memory_order_seq_cst);
     if (top >= bottom) {

@@ -8,22 +8,19 @@
 #include <optional>
 #include <vector>
 
-#include <yieldtasks/detail/asymmetric_fence.hpp>
-
 // The idle workers of a pool, each asleep on a futex word of its own, so that a thread blocked in
 // a blocking entry can take an idle worker's place (its deque and its share of the CPUs) without
 // waking that worker's thread, and give it back the same way.
 //
 // Protocol (Dekker-style, as in an event count). A worker about to sleep calls prepare_wait(),
-// which lists it, stores the new list size and then executes the heavy side of an asymmetric fence
-// (asymmetric_fence.hpp); it then re-checks every place work can appear, and either cancel_wait()s
-// or wait()s. A notifier first publishes work (a deque push, an injection) and then calls
-// notify_one(), whose light fence comes before its load of the list size. The fence pair orders
-// one side's store before the other's load: either the notifier's load sees the sleeper listed,
-// and it finds a listed worker to wake (or the list shrank meanwhile: each worker taken off it was
-// woken, and re-checks, or was borrowed by a blocking caller, which runs the pool's loop), or the
-// sleeper's re-check sees the published work. No wake-up is lost. The uneven split keeps the
-// full barrier, which every push would otherwise pay, on the path of a thread about to sleep.
+// which lists it and stores the new list size with a seq_cst store; it then re-checks, with
+// seq_cst loads, every place work can appear, and either cancel_wait()s or wait()s. A notifier
+// first publishes work with a seq_cst store and then calls notify_one(), whose first step is a
+// seq_cst load of the list size. In the single total order of seq_cst operations, either the
+// sleeper's store precedes the notifier's load, and the notifier finds a listed worker to wake (or
+// the list shrank meanwhile: each worker taken off it was woken, and re-checks, or was borrowed
+// by a blocking caller, which runs the pool's loop), or the notifier's publish precedes the
+// sleeper's re-check, which then finds the work. No wake-up is lost.
 //
 // A worker taken off the list by borrow() keeps sleeping; whoever borrowed it owns its deque until
 // it calls give_back() (it sleeps on, listed again) or wake() (its thread resumes, owning its
@@ -44,12 +41,9 @@ public:
   // Lists worker `index` as asleep; the caller must re-check for work, then call cancel_wait or
   // wait.
   void prepare_wait(std::size_t index) {
-    {
-      const std::lock_guard lock(m_mutex);
-      m_words[index].store(0, std::memory_order_relaxed);
-      list(index);
-    }
-    heavy_fence();
+    const std::lock_guard lock(m_mutex);
+    m_words[index].store(0, std::memory_order_relaxed);
+    list(index);
   }
 
   // Takes worker `index` off the list if it still is on it and returns true; false means a
@@ -75,10 +69,9 @@ public:
     }
   }
 
-  // Wakes one listed worker, if any; called after publishing work.
+  // Wakes one listed worker, if any; called after publishing work with a seq_cst store.
   void notify_one() {
-    light_fence();
-    if (m_size.load(std::memory_order_relaxed) != 0) {
+    if (m_size.load(std::memory_order_seq_cst) != 0) {
       wake_listed();
     }
   }
@@ -102,11 +95,8 @@ public:
   // Lists a borrowed worker again, still asleep, handing its deque back; the caller must then
   // re-check for work and notify_one() if it finds some, as a worker about to sleep would.
   void give_back(std::size_t index) {
-    {
-      const std::lock_guard lock(m_mutex);
-      list(index);
-    }
-    heavy_fence();
+    const std::lock_guard lock(m_mutex);
+    list(index);
   }
 
   // Resumes the thread of worker `index`, which must be off the list (borrowed, or taken by
@@ -126,6 +116,7 @@ private:
 
   void list(std::size_t index) {
     m_listed.push_back(index);
+    // seq_cst (as every store of the size): the sleeper's half of the protocol above.
     m_size.store(m_listed.size(), std::memory_order_seq_cst);
   }
 

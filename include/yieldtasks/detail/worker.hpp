@@ -52,8 +52,8 @@ public:
     const void* m_previous_pool;
   };
 
-  // Owner only. The push and the sleeper list's check that follows are the publish-then-check
-  // half of the no-lost-wake-up protocol (see sleeper_list.hpp).
+  // Owner only. The deque's seq_cst push followed by the sleeper list's seq_cst load is the
+  // publish-then-check half of the no-lost-wake-up protocol (see sleeper_list.hpp).
   void push(job& j) {
     m_deque.push(&j);
     if (m_wake != nullptr) {
