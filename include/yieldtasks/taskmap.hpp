@@ -19,6 +19,7 @@
 #include <yieldtasks/detail/frame_allocator.hpp>
 #include <yieldtasks/detail/indexed_range.hpp>
 #include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/join_counter.hpp>
 #include <yieldtasks/detail/map_distributor.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/remote.hpp>
@@ -69,9 +70,10 @@ struct split_job : job {
 // Both the awaitable and the state of one map: it lives in the awaiting coroutine's frame from
 // the co_await until the parent resumes, so running a map allocates no state of its own.
 //
-// Protocol. `m_remaining` counts the items not yet finished; whoever finishes or skips items
-// subtracts them, and the thread that brings it to zero resumes the parent. Nothing may touch the
-// map after that subtraction, so every path makes it its last access. Plain items are run in
+// Protocol. `m_join` counts the items not yet finished; whoever finishes or skips items
+// accounts for them, and the thread that accounts for the last resumes the parent. Nothing may
+// touch the map after an accounting that did not resume it, so every path makes it its last
+// access. Plain items are run in
 // ranges that split lazily: a worker splits its range in half only when its own deque is empty,
 // so a map of N items costs O(log N) pushes when nobody steals. Coroutine items are started one
 // at a time by a single spawn job that re-pushes itself with the next index before it transfers
@@ -104,7 +106,7 @@ public:
 
   template <class Fn>
   taskmap_awaitable(Fn&& fn, View view)
-      : m_fn(std::forward<Fn>(fn)), m_range(std::move(view)), m_remaining(m_range.size()) {}
+      : m_fn(std::forward<Fn>(fn)), m_range(std::move(view)), m_join(m_range.size()) {}
 
   taskmap_awaitable(const taskmap_awaitable&) = delete;
   taskmap_awaitable& operator=(const taskmap_awaitable&) = delete;
@@ -127,7 +129,7 @@ public:
       throw usage_error("yt::taskmap: awaited outside a yieldtasks executor; run the task with "
                         "an executor's sync_wait or map");
     }
-    m_resume_parent.handle = parent;
+    m_join.parent().handle = parent;
     if constexpr (distributable) {
       if (map_distributor* distributor = map_distributor::for_frame(parent.address())) {
         if (const remote_entry* entry = find_remote(m_fn)) {
@@ -187,16 +189,6 @@ private:
     m_stop.store(true, std::memory_order_relaxed);
   }
 
-  // Accounts for `count` finished or skipped items; the last accounting resumes the parent.
-  std::coroutine_handle<> finish(std::size_t count) noexcept {
-    // acq_rel: the release half publishes this thread's results and error; the acquire half, in
-    // the thread that reaches zero, makes every item's writes visible to the resumed parent.
-    if (m_remaining.fetch_sub(count, std::memory_order_acq_rel) == count) {
-      return worker::transfer(m_resume_parent);
-    }
-    return std::noop_coroutine();
-  }
-
   // ---- plain items ---------------------------------------------------------------------------
 
   // Runs plain items in batches sized to take about batch_ticks each: cheap items run in long,
@@ -224,7 +216,7 @@ private:
         batch /= 2;
       }
     }
-    return finish(end - first);
+    return m_join.finish(end - first);
   }
 
   // Runs [begin, end) and returns where it stopped: `end`, or the item after one that threw or
@@ -283,25 +275,13 @@ private:
     const std::size_t index = m_spawn.next;
     const std::size_t end = m_spawn.end;
     if (m_stop.load(std::memory_order_relaxed)) {
-      return finish_as_holder(end - index);
+      return m_join.finish_as_holder(end - index);
     }
     if (end - index > 1) {
       m_spawn.next = index + 1;
       self.push(m_spawn); // from here on another worker may own m_spawn
     }
     return start_item(index, end - index == 1);
-  }
-
-  // The spawn job's holder (the thread that popped or stole it, or that started the last item)
-  // alone reads and writes m_settled: the items whose ends it has accounted without the counter.
-  // If those are all of them, no other thread ever touched the map and the parent resumes without
-  // an atomic.
-  std::coroutine_handle<> finish_as_holder(std::size_t count) noexcept {
-    const std::size_t settled = m_settled + count;
-    if (settled == m_range.size()) {
-      return worker::transfer(m_resume_parent);
-    }
-    return finish(settled);
   }
 
   // `last`: the item is the map's last, so the caller still holds the spawn job.
@@ -318,7 +298,7 @@ private:
         return worker::transfer(frame.promise().start_job());
       } catch (...) {
         fail(std::current_exception());
-        return last ? finish_as_holder(1) : finish(1);
+        return last ? m_join.finish_as_holder(1) : m_join.finish(1);
       }
     } else {
       static_cast<void>(index);
@@ -341,15 +321,13 @@ private:
     }
     frame.destroy();
     if (index + 1 == m_spawn.end) {
-      return finish_as_holder(1); // the last item: its starter pushed nothing after it
+      return m_join.finish_as_holder(1); // the last item: its starter pushed nothing after it
     }
-    // The spawn job still at the bottom of this worker's deque means nobody has started a later
-    // item: take it back and start the next item here, with no atomic on the counter.
-    if (worker* self = worker::current(); self != nullptr && self->pop_if(m_spawn)) {
-      ++m_settled;
+    // Nobody has started a later item: start the next one here, with no atomic on the counter.
+    if (worker* self = m_join.take_back(m_spawn)) {
       return spawn_next(*self);
     }
-    return finish(1);
+    return m_join.finish(1);
   }
 
   // ---- items run by a map_distributor ----------------------------------------------------------
@@ -384,7 +362,7 @@ private:
         m_map.m_failed.store(true, std::memory_order_relaxed);
         m_map.m_error = std::move(error);
       }
-      return m_map.m_resume_parent;
+      return m_map.m_join.parent();
     }
 
   private:
@@ -395,12 +373,10 @@ private:
   F m_fn;
   indexed_range<View> m_range;
   [[no_unique_address]] std::conditional_t<returns_void, no_results, result_vector> m_results;
-  std::atomic<std::size_t> m_remaining;
-  std::size_t m_settled = 0;
+  join_counter m_join;
   std::atomic<bool> m_stop{false};
   std::atomic<bool> m_failed{false};
   std::exception_ptr m_error;
-  resume_job m_resume_parent;
   spawn_job m_spawn{{&run_spawn}, this, 0, 0};
   [[no_unique_address]] std::conditional_t<distributable, std::optional<remote_items>, no_results>
       m_remote;

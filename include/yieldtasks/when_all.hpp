@@ -10,6 +10,7 @@
 #include <variant>
 
 #include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/join_counter.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/usage_error.hpp>
@@ -60,7 +61,7 @@ public:
     if (self == nullptr) {
       throw usage_error("yt::when_all: awaited outside a yieldtasks executor");
     }
-    m_resume_parent.handle = parent;
+    m_join.parent().handle = parent;
     return spawn_next(*self);
   }
 
@@ -96,11 +97,11 @@ private:
     runner.resume_nested(static_cast<spawn_job&>(self).owner->spawn_next(runner));
   }
 
-  // Holder of the spawn job only (see finish_as_holder).
+  // Holder of the spawn job only (see join_counter).
   std::coroutine_handle<> spawn_next(worker& self) noexcept {
     const std::size_t index = m_spawn.next;
     if (m_stop.load(std::memory_order_relaxed)) {
-      return finish_as_holder(count - index);
+      return m_join.finish_as_holder(count - index);
     }
     if (count - index > 1) {
       m_spawn.next = index + 1;
@@ -119,44 +120,20 @@ private:
     if (index == count - 1) {
       // The last child was started by the spawn job's holder, which pushed nothing after it:
       // its completion holds the job still.
-      return finish_as_holder(1);
+      return m_join.finish_as_holder(1);
     }
-    // The spawn job still at the bottom of this worker's deque means nobody has started a later
-    // child: take it back and start the next child here, with no atomic on the counter.
-    if (worker* self = worker::current(); self != nullptr && self->pop_if(m_spawn)) {
-      ++m_settled;
+    // Nobody has started a later child: start the next one here, with no atomic on the counter.
+    if (worker* self = m_join.take_back(m_spawn)) {
       return spawn_next(*self);
     }
-    return finish(1);
-  }
-
-  // The spawn job's holder (the thread that popped or stole it, or that started the last child)
-  // alone reads and writes m_settled: the children whose ends it has seen through this path. If
-  // those are all of them, no other thread ever touched this when_all and the parent resumes
-  // without an atomic.
-  std::coroutine_handle<> finish_as_holder(std::size_t finished) noexcept {
-    const std::size_t settled = m_settled + finished;
-    if (settled == count) {
-      return worker::transfer(m_resume_parent);
-    }
-    return finish(settled);
-  }
-
-  std::coroutine_handle<> finish(std::size_t finished) noexcept {
-    // acq_rel as in taskmap: the thread that reaches zero sees every child's result.
-    if (m_remaining.fetch_sub(finished, std::memory_order_acq_rel) == finished) {
-      return worker::transfer(m_resume_parent);
-    }
-    return std::noop_coroutine();
+    return m_join.finish(1);
   }
 
   std::tuple<task<Ts>...> m_tasks;
   std::array<std::coroutine_handle<>, count> m_frames{};
   std::array<task_promise_base*, count> m_promises{};
-  std::atomic<std::size_t> m_remaining{count};
-  std::size_t m_settled = 0;
+  join_counter m_join{count};
   std::atomic<bool> m_stop{false};
-  resume_job m_resume_parent;
   spawn_job m_spawn{{&run_spawn}, this, 0};
   bool m_awaited = false;
 };

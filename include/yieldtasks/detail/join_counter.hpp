@@ -1,0 +1,70 @@
+#pragma once
+
+#include <atomic>
+#include <coroutine>
+#include <cstddef>
+
+#include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/worker.hpp>
+
+namespace yt::detail {
+
+// The join of a map or a when_all: accounts for its items and resumes the awaiting coroutine after
+// the last one (design.md, "The join counter" and "Settling without the counter").
+//
+// Items are accounted either through the atomic counter, by any thread, or through `m_settled`,
+// by the holder of the spawn job alone (the thread that popped or stole it, or that started the
+// last item, after which nothing is pushed). Nothing may touch the join after a finish that did
+// not return the parent: the awaitable holding it may be destroyed by then.
+class join_counter {
+public:
+  explicit join_counter(std::size_t items) noexcept : m_items(items), m_remaining(items) {}
+
+  join_counter(const join_counter&) = delete;
+  join_counter& operator=(const join_counter&) = delete;
+  ~join_counter() = default;
+
+  // The resumption of the awaiting coroutine; set before the first item starts.
+  resume_job& parent() noexcept { return m_resume_parent; }
+
+  // Accounts for `count` finished or skipped items; returns the parent if they were the last.
+  std::coroutine_handle<> finish(std::size_t count) noexcept {
+    // acq_rel: the release half publishes this thread's results and error; the acquire half, in
+    // the thread that reaches zero, makes every item's writes visible to the resumed parent.
+    if (m_remaining.fetch_sub(count, std::memory_order_acq_rel) == count) {
+      return worker::transfer(m_resume_parent);
+    }
+    return std::noop_coroutine();
+  }
+
+  // Holder only: accounts for `count` items together with those it settled. If that is all of
+  // them, no other thread ever touched the counter and the parent resumes without an atomic.
+  std::coroutine_handle<> finish_as_holder(std::size_t count) noexcept {
+    const std::size_t settled = m_settled + count;
+    if (settled == m_items) {
+      return worker::transfer(m_resume_parent);
+    }
+    return finish(settled);
+  }
+
+  // Called as an item other than the last ends: if `spawn` is still the newest job in this
+  // thread's deque, nobody has started a later item, so this thread takes the job back (becoming
+  // its holder), settles the item and returns its worker, which starts the next item. Otherwise
+  // returns null, and the item must be finished through the counter.
+  worker* take_back(job& spawn) noexcept {
+    worker* self = worker::current();
+    if (self == nullptr || !self->pop_if(spawn)) {
+      return nullptr;
+    }
+    ++m_settled;
+    return self;
+  }
+
+private:
+  std::size_t m_items;
+  std::atomic<std::size_t> m_remaining;
+  std::size_t m_settled = 0;
+  resume_job m_resume_parent;
+};
+
+} // namespace yt::detail
