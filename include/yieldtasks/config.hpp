@@ -12,12 +12,14 @@
 #define YT_SPIN_SWEEPS 256
 #endif
 
-/// Symmetric transfers a worker makes before it bounces the next resumption through its deque.
-/// Symmetric transfer is a tail call in optimised builds but not in g++ -O0 or under some
-/// sanitizers; the bound keeps the stack shallow there (a recursion 10,000 maps deep must not
-/// overflow) and costs one push and pop per this many transfers elsewhere.
-#ifndef YT_MAX_TRANSFER_DEPTH
-#define YT_MAX_TRANSFER_DEPTH 64
+/// Stack, in bytes, that a chain of symmetric transfers may use below the point where a worker
+/// started its current job before the next resumption is bounced through the deque. Symmetric
+/// transfer is a tail call in optimised builds, and such a chain uses no stack; in g++ -O0 and
+/// under some sanitizers it is a real call, and the bound keeps the stack shallow there (a
+/// recursion 10,000 maps deep must not overflow). A thread that calls a blocking entry needs this
+/// much stack to spare.
+#ifndef YT_TRANSFER_STACK_BYTES
+#define YT_TRANSFER_STACK_BYTES 65536
 #endif
 
 /// Initial capacity of each worker's deque (a power of two); it grows by doubling on demand.

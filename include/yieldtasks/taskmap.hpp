@@ -255,7 +255,7 @@ private:
     const std::size_t begin = split.begin;
     const std::size_t end = split.end;
     deallocate_frame(&split, sizeof(split_job));
-    runner.resume_nested(map->run_plain(begin, end, runner));
+    map->run_plain(begin, end, runner).resume();
   }
 
   // ---- coroutine items -----------------------------------------------------------------------
@@ -267,7 +267,7 @@ private:
   };
 
   static void run_spawn(job& self, worker& runner) noexcept {
-    runner.resume_nested(static_cast<spawn_job&>(self).map->spawn_next(runner));
+    static_cast<spawn_job&>(self).map->spawn_next(runner).resume();
   }
 
   // Called by whichever worker holds m_spawn: starts the next item after re-publishing the rest.

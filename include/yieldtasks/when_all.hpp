@@ -94,7 +94,7 @@ private:
   }
 
   static void run_spawn(job& self, worker& runner) noexcept {
-    runner.resume_nested(static_cast<spawn_job&>(self).owner->spawn_next(runner));
+    static_cast<spawn_job&>(self).owner->spawn_next(runner).resume();
   }
 
   // Holder of the spawn job only (see join_counter).

@@ -1,4 +1,7 @@
 #include <array>
+#include <cstddef>
+#include <functional>
+#include <pthread.h>
 
 #include <catch2/catch.hpp>
 
@@ -7,7 +10,7 @@
 #include <yieldtasks/thread_pool.hpp>
 
 // Built twice by CMake: with the build type's flags and with -O0, where g++ does not turn
-// symmetric transfer into a tail call; YT_MAX_TRANSFER_DEPTH must keep the stack bounded there.
+// symmetric transfer into a tail call; YT_TRANSFER_STACK_BYTES must keep the stack bounded there.
 
 namespace {
 
@@ -29,7 +32,38 @@ yt::task<int> descend_pairs(int depth) {
   co_return below[0] + below[1];
 }
 
+// Runs `body` on a thread with a stack of `bytes`: an unbounded chain of transfers that are real
+// calls (several MB at -O0 for these recursions) would overflow it.
+void run_on_small_stack(std::size_t bytes, const std::function<void()>& body) {
+  pthread_attr_t attributes;
+  REQUIRE(pthread_attr_init(&attributes) == 0);
+  REQUIRE(pthread_attr_setstacksize(&attributes, bytes) == 0);
+  pthread_t thread;
+  auto run = [](void* argument) -> void* {
+    (*static_cast<const std::function<void()>*>(argument))();
+    return nullptr;
+  };
+  REQUIRE(pthread_create(&thread, &attributes, run, const_cast<std::function<void()>*>(&body)) ==
+          0);
+  pthread_attr_destroy(&attributes);
+  REQUIRE(pthread_join(thread, nullptr) == 0);
+}
+
 } // namespace
+
+TEST_CASE("a recursion 10,000 maps deep runs on a caller's 512 KiB stack", "[taskmap][stress]") {
+  int inline_depth = 0;
+  int pool_depth = 0;
+  yt::thread_pool pool(2);
+  run_on_small_stack(512 * 1024, [&] {
+    yt::inline_executor serial;
+    inline_depth = serial.sync_wait(descend(10'000));
+    // The blocking caller works in a worker's place, on its own stack.
+    pool_depth = pool.sync_wait(descend(10'000));
+  });
+  CHECK(inline_depth == 10'000);
+  CHECK(pool_depth == 10'000);
+}
 
 TEST_CASE("a recursion 10,000 maps deep does not overflow the stack on inline_executor",
           "[taskmap][stress]") {

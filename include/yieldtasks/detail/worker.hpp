@@ -10,9 +10,9 @@
 
 namespace yt::detail {
 
-// The scheduling context of one thread: its deque and the bookkeeping for bounded symmetric
-// transfer. A thread_pool gives one to each worker thread; an inline_executor makes one on the
-// calling thread for the duration of a run. Awaitables find it through worker::current().
+// The scheduling context of one thread: its deque, and the stack bound for symmetric transfer. A
+// thread_pool gives one to each worker thread; an inline_executor makes one on the calling thread
+// for the duration of a run. Awaitables find it through worker::current().
 class worker {
 public:
   // `wake` is the pool's list of sleeping workers (null when nobody can steal); `pool` identifies
@@ -40,16 +40,18 @@ public:
   class scope {
   public:
     explicit scope(worker& w) noexcept
-        : m_previous(current()), m_previous_pool(current_thread_pool()) {
-      install(&w, w.m_pool != nullptr ? w.m_pool : m_previous_pool);
+        : m_previous(current()), m_previous_pool(current_thread_pool()),
+          m_previous_stack_limit(stack_limit()) {
+      install(&w, w.m_pool != nullptr ? w.m_pool : m_previous_pool, m_previous_stack_limit);
     }
     scope(const scope&) = delete;
     scope& operator=(const scope&) = delete;
-    ~scope() { install(m_previous, m_previous_pool); }
+    ~scope() { install(m_previous, m_previous_pool, m_previous_stack_limit); }
 
   private:
     worker* m_previous;
     const void* m_previous_pool;
+    std::uintptr_t m_previous_stack_limit;
   };
 
   // Owner only. The deque's seq_cst push followed by the sleeper list's seq_cst load is the
@@ -73,28 +75,21 @@ public:
   // Lazy binary splitting: a range is split only when this worker has nothing left for thieves.
   [[nodiscard]] bool wants_split() const noexcept { return m_wake != nullptr && m_deque.empty(); }
 
+  // Runs `j`, whose transfers may use YT_TRANSFER_STACK_BYTES of stack below this call.
   void run(job& j) noexcept {
-    m_transfer_depth = 0;
+    const std::uintptr_t sp = stack_pointer();
+    set_stack_limit(sp > YT_TRANSFER_STACK_BYTES ? sp - YT_TRANSFER_STACK_BYTES : 0);
     j.run(j, *this);
   }
 
-  // The handle to resume by symmetric transfer, or, once this thread has transferred
-  // YT_MAX_TRANSFER_DEPTH times since it last returned to its loop, a push of `j` and a return to
-  // the loop, which pops `j` next (see YT_MAX_TRANSFER_DEPTH).
+  // The handle to resume by symmetric transfer or, once the stack has grown below the limit the
+  // current job started with (transfers that are real calls), a push of `j` and a return to the
+  // loop, which pops `j` next with the stack unwound. Outside any executor the limit is 0.
   [[nodiscard]] static std::coroutine_handle<> transfer(resume_job& j) noexcept {
-    worker* self = current();
-    if (self != nullptr && ++self->m_transfer_depth > YT_MAX_TRANSFER_DEPTH) [[unlikely]] {
-      return self->bounce(j);
+    if (stack_pointer() < stack_limit()) [[unlikely]] {
+      return current()->bounce(j);
     }
     return j.handle;
-  }
-
-  // Resumes `h` as a nested call (the caller's frame stays on the stack), charging the transfers
-  // made inside it to the depth the caller has already used.
-  void resume_nested(std::coroutine_handle<> h) noexcept {
-    const unsigned depth = m_transfer_depth;
-    h.resume();
-    m_transfer_depth = depth;
   }
 
   // xorshift64: victim selection needs speed, not quality.
@@ -112,18 +107,42 @@ private:
     return std::noop_coroutine();
   }
 
-  YT_DETAIL_THREAD_LOCAL_ACCESS static void install(worker* w, const void* pool) noexcept {
+  // The current stack pointer. Unlike __builtin_frame_address(0), it does not force a frame
+  // pointer on every coroutine that transfers; volatile, so that clang cannot reuse a value read
+  // before a suspension after the coroutine resumed on another thread's stack.
+  static std::uintptr_t stack_pointer() noexcept {
+    std::uintptr_t sp = 0;
+#if defined(__x86_64__)
+    asm volatile("movq %%rsp, %0" : "=r"(sp));
+#elif defined(__aarch64__)
+    asm volatile("mov %0, sp" : "=r"(sp));
+#else
+    sp = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+#endif
+    return sp;
+  }
+
+  YT_DETAIL_THREAD_LOCAL_ACCESS static std::uintptr_t stack_limit() noexcept {
+    return s_stack_limit;
+  }
+  YT_DETAIL_THREAD_LOCAL_ACCESS static void set_stack_limit(std::uintptr_t limit) noexcept {
+    s_stack_limit = limit;
+  }
+
+  YT_DETAIL_THREAD_LOCAL_ACCESS static void install(worker* w, const void* pool,
+                                                    std::uintptr_t limit) noexcept {
     s_current = w;
     s_thread_pool = pool;
+    s_stack_limit = limit;
   }
 
   static inline thread_local worker* s_current = nullptr;
   static inline thread_local const void* s_thread_pool = nullptr;
+  static inline thread_local std::uintptr_t s_stack_limit = 0;
 
   chase_lev_deque<job*> m_deque;
   sleeper_list* m_wake;
   const void* m_pool;
-  unsigned m_transfer_depth = 0;
   std::uint64_t m_rng_state;
 };
 
