@@ -45,7 +45,8 @@ public:
   std::suspend_always initial_suspend() const noexcept { return {}; }
   void unhandled_exception() noexcept { m_exception = std::current_exception(); }
 
-  // The job that starts (first resumes) this coroutine; lets the start be bounced through a deque.
+  // The job that starts (first resumes) this coroutine, its handle set by get_return_object; lets
+  // the start be bounced through a deque.
   resume_job& start_job() noexcept { return m_start; }
   void set_continuation(resume_job& continuation) noexcept { m_continuation = &continuation; }
 
@@ -83,8 +84,11 @@ public:
 
   T take_result() {
     rethrow_if_failed();
-    return std::move(*m_value);
+    return take_value();
   }
+
+  // The result of a task known not to have failed.
+  T take_value() { return std::move(*m_value); }
 
 private:
   std::optional<T> m_value;
@@ -185,7 +189,6 @@ public:
         m_resume_awaiting.handle = awaiting;
         promise_type& promise = m_frame.promise();
         promise.set_continuation(m_resume_awaiting);
-        promise.start_job().handle = m_frame;
         return detail::worker::transfer(promise.start_job());
       }
       T await_resume() { return m_frame.promise().take_result(); }
@@ -213,7 +216,9 @@ private:
 };
 
 template <class T> task<T> detail::task_promise<T>::get_return_object() noexcept {
-  return task<T>{std::coroutine_handle<task_promise<T>>::from_promise(*this)};
+  const auto frame = std::coroutine_handle<task_promise<T>>::from_promise(*this);
+  this->m_start.handle = frame;
+  return task<T>{frame};
 }
 
 } // namespace yt

@@ -294,7 +294,6 @@ private:
           throw usage_error("yt::taskmap: the function returned an empty (moved-from) task");
         }
         frame.promise().bind_to_sink(*this, index);
-        frame.promise().start_job().handle = frame;
         return worker::transfer(frame.promise().start_job());
       } catch (...) {
         fail(std::current_exception());
@@ -307,8 +306,9 @@ private:
     }
   }
 
-  std::coroutine_handle<> complete(std::size_t index,
-                                   std::coroutine_handle<> finished) noexcept override {
+  // Out of line: see when_all_awaitable::complete.
+  [[gnu::noinline]] std::coroutine_handle<>
+  complete(std::size_t index, std::coroutine_handle<> finished) noexcept override {
     auto frame = std::coroutine_handle<task_promise<value_type>>::from_address(finished.address());
     try {
       if constexpr (returns_void) {

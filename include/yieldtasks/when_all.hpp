@@ -29,15 +29,13 @@ template <class... Ts> class [[nodiscard]] when_all_awaitable final : public ite
   static constexpr std::size_t count = sizeof...(Ts);
 
 public:
-  explicit when_all_awaitable(task<Ts>&&... tasks) : m_tasks(std::move(tasks)...) {
-    [this]<std::size_t... I>(std::index_sequence<I...>) {
-      ((m_frames[I] = task_access::frame(std::get<I>(m_tasks))), ...);
-      ((m_promises[I] =
-            m_frames[I] ? &task_access::frame(std::get<I>(m_tasks)).promise() : nullptr),
-       ...);
-    }
-    (std::index_sequence_for<Ts...>{});
-  }
+  explicit when_all_awaitable(task<Ts>&&... tasks)
+      : m_tasks(std::move(tasks)...),
+        m_promises(std::apply(
+            [](const task<Ts>&... started) {
+              return std::array<task_promise_base*, count>{promise_of(started)...};
+            },
+            m_tasks)) {}
 
   when_all_awaitable(const when_all_awaitable&) = delete;
   when_all_awaitable& operator=(const when_all_awaitable&) = delete;
@@ -48,8 +46,8 @@ public:
       throw usage_error("yt::when_all: a when_all can be awaited only once");
     }
     m_awaited = true;
-    for (const std::coroutine_handle<> frame : m_frames) {
-      if (!frame) {
+    for (const task_promise_base* promise : m_promises) {
+      if (promise == nullptr) {
         throw usage_error("yt::when_all: an empty (moved-from) task was passed");
       }
     }
@@ -78,18 +76,22 @@ private:
     std::size_t next;
   };
 
+  template <class T> static task_promise_base* promise_of(const task<T>& t) noexcept {
+    const auto frame = task_access::frame(t);
+    return frame ? &frame.promise() : nullptr;
+  }
+
   template <std::size_t... I>
   std::tuple<when_all_value_t<Ts>...> take_all(std::index_sequence<I...> /*indices*/) {
     return std::tuple<when_all_value_t<Ts>...>(take<I>()...);
   }
 
+  // After await_resume has rethrown any failure.
   template <std::size_t I> when_all_value_t<std::tuple_element_t<I, std::tuple<Ts...>>> take() {
-    auto frame = task_access::frame(std::get<I>(m_tasks));
     if constexpr (std::is_void_v<std::tuple_element_t<I, std::tuple<Ts...>>>) {
-      frame.promise().take_result();
       return {};
     } else {
-      return frame.promise().take_result();
+      return task_access::frame(std::get<I>(m_tasks)).promise().take_value();
     }
   }
 
@@ -108,12 +110,13 @@ private:
       self.push(m_spawn); // from here on another worker may own m_spawn
     }
     m_promises[index]->bind_to_sink(*this, index);
-    m_promises[index]->start_job().handle = m_frames[index];
     return worker::transfer(m_promises[index]->start_job());
   }
 
-  std::coroutine_handle<> complete(std::size_t index,
-                                   std::coroutine_handle<> /*frame*/) noexcept override {
+  // Out of line (as taskmap's): g++ would otherwise inline it, devirtualised, into the final
+  // awaiter of every task, which then saves six registers on every task's completion.
+  [[gnu::noinline]] std::coroutine_handle<>
+  complete(std::size_t index, std::coroutine_handle<> /*frame*/) noexcept override {
     if (m_promises[index]->failed()) {
       m_stop.store(true, std::memory_order_relaxed);
     }
@@ -130,7 +133,6 @@ private:
   }
 
   std::tuple<task<Ts>...> m_tasks;
-  std::array<std::coroutine_handle<>, count> m_frames{};
   std::array<task_promise_base*, count> m_promises{};
   join_counter m_join{count};
   std::atomic<bool> m_stop{false};

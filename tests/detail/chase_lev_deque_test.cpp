@@ -27,18 +27,25 @@ TEST_CASE("chase_lev_deque pops newest first and steals oldest first", "[chase_l
   CHECK(deque.empty());
 }
 
-TEST_CASE("chase_lev_deque tells its owner which item is newest without taking it",
+TEST_CASE("chase_lev_deque pops an item for its owner only if it is the newest",
           "[chase_lev_deque]") {
   yt::detail::chase_lev_deque<std::intptr_t> deque(4);
-  CHECK_FALSE(deque.newest_is(1));
+  CHECK_FALSE(deque.pop_if(1));
   deque.push(1);
   deque.push(2);
-  CHECK(deque.newest_is(2));
-  CHECK_FALSE(deque.newest_is(1));
-  CHECK(deque.pop(empty) == 2);
-  CHECK(deque.newest_is(1));
+  deque.push(3);
+  CHECK_FALSE(deque.pop_if(2)); // not the newest: stays
+  CHECK(deque.pop_if(3));
+  CHECK_FALSE(deque.pop_if(3)); // taken already
   CHECK(deque.steal(empty) == 1);
-  CHECK_FALSE(deque.newest_is(1)); // stolen: gone for the owner too
+  CHECK(deque.pop_if(2)); // the last item, after a steal moved top
+  CHECK(deque.empty());
+  deque.push(4);
+  CHECK(deque.steal(empty) == 4);
+  CHECK_FALSE(deque.pop_if(4)); // stolen: gone for the owner too
+  CHECK(deque.empty());
+  deque.push(5);
+  CHECK(deque.pop(empty) == 5); // the deque still works after every path
 }
 
 TEST_CASE("chase_lev_deque hands every item to exactly one thread under contention",
@@ -59,10 +66,15 @@ TEST_CASE("chase_lev_deque hands every item to exactly one thread under contenti
       }
     });
   }
-  // The owner interleaves pushes and pops, as a worker does.
+  // The owner interleaves pushes and pops, as a worker does, and takes back some items it just
+  // pushed with pop_if, as a join does, racing the thieves for them.
   for (std::intptr_t i = 1; i <= items; ++i) {
     deque.push(i);
-    if (i % 3 == 0) {
+    if (i % 5 == 0) {
+      if (deque.pop_if(i)) {
+        taken[static_cast<std::size_t>(i)].fetch_add(1);
+      }
+    } else if (i % 3 == 0) {
       const std::intptr_t item = deque.pop(empty);
       if (item != empty) {
         taken[static_cast<std::size_t>(item)].fetch_add(1);

@@ -103,12 +103,25 @@ public:
     return top < m_bottom.load(std::memory_order_seq_cst);
   }
 
-  /// Owner only. Whether `item` is the newest item, without taking it: a thief may still take it
-  /// before the owner's pop() does.
-  [[nodiscard]] bool newest_is(T item) const noexcept {
-    const std::int64_t bottom = m_bottom.load(std::memory_order_relaxed);
-    return bottom > m_top.load(std::memory_order_relaxed) &&
-           m_array.load(std::memory_order_relaxed)->load(bottom - 1) == item;
+  /// Owner only. Pops the newest item if it is `item`; false if it is another one, the deque is
+  /// empty, or a thief takes `item` first. pop() with the comparison done before the barrier.
+  bool pop_if(T item) {
+    const std::int64_t bottom = m_bottom.load(std::memory_order_relaxed) - 1;
+    ring* array = m_array.load(std::memory_order_relaxed);
+    if (bottom < m_top.load(std::memory_order_relaxed) || array->load(bottom) != item) {
+      return false;
+    }
+    m_bottom.store(bottom, std::memory_order_seq_cst);
+    std::int64_t top = m_top.load(std::memory_order_seq_cst);
+    if (top < bottom) {
+      return true;
+    }
+    // Last item (or a thief took it since the relaxed look): race the thieves as pop() does.
+    const bool won =
+        top == bottom && m_top.compare_exchange_strong(top, top + 1, std::memory_order_seq_cst,
+                                                       std::memory_order_relaxed);
+    m_bottom.store(bottom + 1, std::memory_order_relaxed);
+    return won;
   }
 
   /// Owner: exact. Other threads: a snapshot that may be stale.

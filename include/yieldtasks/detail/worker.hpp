@@ -65,9 +65,7 @@ public:
 
   [[nodiscard]] job* pop() noexcept { return m_deque.pop(nullptr); }
   // Pops `j` if it is the newest job in this worker's deque and no thief takes it first.
-  [[nodiscard]] bool pop_if(job& j) noexcept {
-    return m_deque.newest_is(&j) && m_deque.pop(nullptr) == &j;
-  }
+  [[nodiscard]] bool pop_if(job& j) noexcept { return m_deque.pop_if(&j); }
   [[nodiscard]] job* steal() noexcept { return m_deque.steal(nullptr); }
   [[nodiscard]] bool may_steal() const noexcept { return m_deque.may_steal(); }
   [[nodiscard]] bool deque_empty() const noexcept { return m_deque.empty(); }
