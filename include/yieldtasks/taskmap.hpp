@@ -197,6 +197,9 @@ private:
   std::coroutine_handle<> run_plain(std::size_t begin, std::size_t end, worker& self) noexcept {
     const std::size_t first = begin;
     std::size_t batch = 1;
+    // One clock read per batch, the end of one being the start of the next: a read costs ~8 ns,
+    // a noticeable share of a 1 µs item.
+    std::uint64_t batch_start = cycle_clock();
     while (begin < end) {
       if (end - begin > 1 && self.wants_split()) {
         const std::size_t middle = begin + (end - begin) / 2;
@@ -208,13 +211,14 @@ private:
         break;
       }
       const std::size_t batch_end = begin + std::min(batch, end - begin);
-      const std::uint64_t started = cycle_clock();
       begin = run_plain_batch(begin, batch_end);
-      if (cycle_clock() - started < batch_ticks) {
+      const std::uint64_t batch_finish = cycle_clock();
+      if (batch_finish - batch_start < batch_ticks) {
         batch = std::min(batch * 2, max_batch);
       } else if (batch > 1) {
         batch /= 2;
       }
+      batch_start = batch_finish;
     }
     return m_join.finish(end - first);
   }
