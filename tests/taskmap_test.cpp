@@ -1,5 +1,6 @@
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstring>
 #include <list>
@@ -9,6 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -256,5 +258,25 @@ TEST_CASE("a map of a million items completes with every result", "[taskmap]") {
     const std::vector<long> coroutine =
         executor.map([](int x) -> yt::task<long> { co_return static_cast<long>(x); }, inputs);
     CHECK(std::reduce(coroutine.begin(), coroutine.end()) == 499'999'500'000L);
+  });
+}
+
+// Plain items run one at a time while they are slow and in growing batches once they are cheap;
+// the switch must neither lose, repeat nor reorder an item.
+TEST_CASE("a plain map whose items turn cheap after slow ones keeps every result in order",
+          "[taskmap]") {
+  on_each_backend([](auto& executor) {
+    constexpr int slow_items = 40;
+    auto item = [](int x) {
+      if (x < slow_items || x % 1000 == 0) {
+        std::this_thread::sleep_for(std::chrono::microseconds(20));
+      }
+      return 2L * x;
+    };
+    const std::vector<long> results = executor.map(item, std::views::iota(0, 20'000));
+    REQUIRE(results.size() == 20'000);
+    for (std::size_t i = 0; i < results.size(); ++i) {
+      REQUIRE(results[i] == 2L * static_cast<long>(i));
+    }
   });
 }
