@@ -1,6 +1,7 @@
 // Where the nested map's time goes. Runs the 8×16 map of 1 µs leaves (nested_map.hpp) many times
-// as plain loops, on an inline_executor and on a thread_pool (awaited inside one running task,
-// as nested_map/yieldtasks_in_task), records on which thread every leaf starts and ends, and
+// as plain loops, on an inline_executor and on a thread_pool (awaited inside one running task, as
+// nested_map/yieldtasks_in_task, then called from a blocking thread, as nested_map/yieldtasks),
+// records on which thread every leaf starts and ends, and
 // splits each run's thread time (wall × threads) into leaf work and the time between leaves:
 // before a thread's first leaf, short gaps between leaves (the map's own loop), longer gaps
 // (steals, splits, an outer item ending and the next starting), after its last leaf, and threads
@@ -89,6 +90,16 @@ yt::task<void> run_all(std::vector<run_record>& runs) {
   for (run_record& run : runs) {
     run.start = clock_type::now();
     const long sum = co_await nested(run.spans);
+    run.end = clock_type::now();
+    check(sum);
+  }
+}
+
+// Each run a blocking call from this (non-worker) thread, as nested_map/yieldtasks.
+void run_blocking(yt::thread_pool& pool, std::vector<run_record>& runs) {
+  for (run_record& run : runs) {
+    run.start = clock_type::now();
+    const long sum = yt::sync_wait(pool, nested(run.spans));
     run.end = clock_type::now();
     check(sum);
   }
@@ -206,6 +217,8 @@ int main(int argc, char** argv) {
     std::vector<run_record> pool_runs(run_count);
     yt::thread_pool pool(static_cast<std::size_t>(threads));
     yt::sync_wait(pool, run_all(pool_runs));
+    std::vector<run_record> blocking_runs(run_count);
+    run_blocking(pool, blocking_runs);
 
     std::printf("median wall per run and efficiency (loops' median / (wall x threads)); then, in "
                 "us of thread time per run (means):\nwork = leaves, head = before a thread's "
@@ -217,6 +230,7 @@ int main(int argc, char** argv) {
     const double serial_wall = report("loops", loops, 1, 0);
     report("inline", inline_runs, 1, serial_wall);
     report("pool", pool_runs, threads, serial_wall);
+    report("blocking", blocking_runs, threads, serial_wall);
   } catch (const std::exception& error) {
     std::fprintf(stderr, "bench_nested_timeline: %s\n", error.what());
     return 1;
