@@ -1,13 +1,11 @@
 // Where the nested map's time goes. Runs the 8×16 map of 1 µs leaves (nested_map.hpp) many times
 // as plain loops, on an inline_executor and on a thread_pool (awaited inside one running task, as
 // nested_map/yieldtasks_in_task, then called from a blocking thread, as nested_map/yieldtasks),
-// records on which thread every leaf starts and ends, and
-// splits each run's thread time (wall × threads) into leaf work and the time between leaves:
-// before a thread's first leaf, short gaps between leaves (the map's own loop), longer gaps
-// (steals, splits, an outer item ending and the next starting), after its last leaf, and threads
-// that ran no leaf at all. Not a Google Benchmark: a diagnostic, whose only timed figure is the
-// median run.
-
+// records on which thread every leaf starts and ends, and splits each run's thread time (wall ×
+// threads) into leaf work and the time between leaves: before a thread's first leaf, short gaps
+// between leaves (the map's own loop), longer gaps (steals, splits, an outer item ending and the
+// next starting), after its last leaf, and threads that ran no leaf at all. Not a Google
+// Benchmark: a diagnostic, whose only timed figure is the median run.
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
@@ -42,7 +40,8 @@ using nested_map_bench::leaves;
 using nested_map_bench::outer;
 
 constexpr std::chrono::nanoseconds leaf_duration = std::chrono::microseconds(1);
-// Gaps shorter than this are the map loop's own per-leaf cost (about 10 ns for plain loops).
+// Gaps shorter than this are the map loop's own per-leaf cost (about 20 ns for plain loops,
+// mostly this tool's own clock reads).
 constexpr std::chrono::nanoseconds short_gap = std::chrono::nanoseconds(100);
 
 struct leaf_span {
@@ -95,26 +94,22 @@ yt::task<void> run_all(std::vector<run_record>& runs) {
   }
 }
 
-// Each run a blocking call from this (non-worker) thread, as nested_map/yieldtasks.
-void run_blocking(yt::thread_pool& pool, std::vector<run_record>& runs) {
+// Times `compute(run) -> long` (the sum of the leaves) from this thread for each run.
+template <class Compute> void run_each(std::vector<run_record>& runs, Compute compute) {
   for (run_record& run : runs) {
     run.start = clock_type::now();
-    const long sum = yt::sync_wait(pool, nested(run.spans));
+    const long sum = compute(run);
     run.end = clock_type::now();
     check(sum);
   }
 }
 
-void run_loops(std::vector<run_record>& runs) {
-  for (run_record& run : runs) {
-    run.start = clock_type::now();
-    long sum = 0;
-    for (int index = 0; index < leaves; ++index) {
-      sum += timed_leaf(index, run.spans);
-    }
-    run.end = clock_type::now();
-    check(sum);
+long plain_loops(run_record& run) {
+  long sum = 0;
+  for (int index = 0; index < leaves; ++index) {
+    sum += timed_leaf(index, run.spans);
   }
+  return sum;
 }
 
 double to_us(clock_type::duration duration) {
@@ -131,6 +126,18 @@ struct breakdown {
   double long_gap_count = 0;
   double tail = 0;
   double idle_threads = 0;
+
+  // Adds every field but the wall time, for a mean.
+  breakdown& operator+=(const breakdown& other) noexcept {
+    work += other.work;
+    head += other.head;
+    short_gaps += other.short_gaps;
+    long_gaps += other.long_gaps;
+    long_gap_count += other.long_gap_count;
+    tail += other.tail;
+    idle_threads += other.idle_threads;
+    return *this;
+  }
 };
 
 breakdown analyse(const run_record& run, int threads) {
@@ -179,13 +186,7 @@ double report(const char* name, const std::vector<run_record>& runs, int threads
       continue;
     }
     count += 1;
-    mean.work += b.work;
-    mean.head += b.head;
-    mean.short_gaps += b.short_gaps;
-    mean.long_gaps += b.long_gaps;
-    mean.long_gap_count += b.long_gap_count;
-    mean.tail += b.tail;
-    mean.idle_threads += b.idle_threads;
+    mean += b;
   }
   const double reference = serial_wall > 0 ? serial_wall : wall;
   std::printf("%-8s %7d %8.2f %6.3f %8.2f %6.2f %7.2f %7.2f (%4.1f) %6.2f %6.2f %7.1f\n", name,
@@ -210,7 +211,7 @@ int main(int argc, char** argv) {
 
   try {
     std::vector<run_record> loops(run_count);
-    run_loops(loops);
+    run_each(loops, plain_loops);
     std::vector<run_record> inline_runs(run_count);
     yt::inline_executor serial;
     yt::sync_wait(serial, run_all(inline_runs));
@@ -218,7 +219,8 @@ int main(int argc, char** argv) {
     yt::thread_pool pool(static_cast<std::size_t>(threads));
     yt::sync_wait(pool, run_all(pool_runs));
     std::vector<run_record> blocking_runs(run_count);
-    run_blocking(pool, blocking_runs);
+    run_each(blocking_runs,
+             [&pool](run_record& run) { return yt::sync_wait(pool, nested(run.spans)); });
 
     std::printf("median wall per run and efficiency (loops' median / (wall x threads)); then, in "
                 "us of thread time per run (means):\nwork = leaves, head = before a thread's "

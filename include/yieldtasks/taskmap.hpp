@@ -227,9 +227,10 @@ private:
       } else {
         begin = run_plain_batch(begin, begin + std::min(batch, end - begin));
         const std::uint64_t now = cycle_clock();
-        if (now - measure_start < batch_ticks / 2) {
+        const std::uint64_t took = now - measure_start;
+        if (took < batch_ticks / 2) {
           batch = std::min(batch * 2, max_batch);
-        } else if (now - measure_start >= batch_ticks) {
+        } else if (took >= batch_ticks) {
           batch /= 2;
         }
         measure_start = now;
