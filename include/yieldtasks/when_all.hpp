@@ -54,13 +54,15 @@ public:
     return count == 0;
   }
 
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) {
+  // Out of line: inlined, its push would make the awaiting coroutine save six registers instead
+  // of four on every resumption (fib: 219 -> 216 instructions per call).
+  [[gnu::noinline]] std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) {
     worker* self = worker::current();
     if (self == nullptr) {
       throw usage_error("yt::when_all: awaited outside a yieldtasks executor");
     }
     m_join.parent().handle = parent;
-    return spawn_next(*self);
+    return spawn(*self, 0);
   }
 
   std::tuple<when_all_value_t<Ts>...> await_resume() {
@@ -96,12 +98,12 @@ private:
   }
 
   static void run_spawn(job& self, worker& runner) noexcept {
-    static_cast<spawn_job&>(self).owner->spawn_next(runner).resume();
+    when_all_awaitable& owner = *static_cast<spawn_job&>(self).owner;
+    owner.spawn(runner, owner.m_spawn.next).resume();
   }
 
-  // Holder of the spawn job only (see join_counter).
-  std::coroutine_handle<> spawn_next(worker& self) noexcept {
-    const std::size_t index = m_spawn.next;
+  // Holder of the spawn job only (see join_counter): starts child `index`, the spawn job's next.
+  std::coroutine_handle<> spawn(worker& self, std::size_t index) noexcept {
     if (m_stop.load(std::memory_order_relaxed)) {
       return m_join.finish_as_holder(count - index);
     }
@@ -127,7 +129,9 @@ private:
     }
     // Nobody has started a later child: start the next one here, with no atomic on the counter.
     if (worker* self = m_join.take_back(m_spawn)) {
-      return spawn_next(*self);
+      // With two children the next is the last: a constant index lets the compiler drop the
+      // push, and the registers it needs, from this path (fib: 233 -> 219 instructions per call).
+      return spawn(*self, count == 2 ? 1 : index + 1);
     }
     return m_join.finish(1);
   }
