@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <concepts>
 #include <coroutine>
@@ -198,15 +199,39 @@ private:
   // it should split off work for thieves. Single items read the clock only once per
   // single_window of them (a read costs ~8 ns, a noticeable share of a 1 µs item); batches once
   // per batch, the end of one being the start of the next.
+  //
+  // A split that no thief took by the time the items before it are done is taken back and its
+  // items run in the same loop, as a when_all takes back its spawn job: no atomic on the join and
+  // no trip through the worker's loop. Splits are taken back newest first; since thieves steal
+  // oldest first, once one has been stolen so have all older ones.
   std::coroutine_handle<> run_plain(std::size_t begin, std::size_t end, worker& self) noexcept {
+    struct pushed_split {
+      split_job* job;
+      std::size_t end;
+    };
+    // Each split halves the range still held, so no more than 64 are ever outstanding.
+    std::array<pushed_split, 64> pushed; // uninitialised: only [0, outstanding) is read
+    std::size_t outstanding = 0;
     const std::size_t first = begin;
     std::size_t batch = 1;
     std::size_t singles_to_measure = single_window;
     std::uint64_t measure_start = cycle_clock();
-    while (begin < end) {
+    while (true) {
+      if (begin == end) {
+        if (outstanding == 0 || m_stop.load(std::memory_order_relaxed)) {
+          break;
+        }
+        const pushed_split newest = pushed[--outstanding];
+        if (!self.pop_if(*newest.job)) {
+          break;
+        }
+        deallocate_frame(newest.job, sizeof(split_job));
+        end = newest.end;
+        continue;
+      }
       if (end - begin > 1 && self.wants_split()) {
         const std::size_t middle = begin + (end - begin) / 2;
-        push_split(middle, end, self);
+        pushed[outstanding++] = {push_split(middle, end, self), end};
         end = middle;
         continue;
       }
@@ -264,9 +289,10 @@ private:
   }
 
   // Allocation failure here terminates: the scheduler has no way to report it to the parent.
-  void push_split(std::size_t begin, std::size_t end, worker& self) noexcept {
+  split_job* push_split(std::size_t begin, std::size_t end, worker& self) noexcept {
     auto* split = new (allocate_frame(sizeof(split_job))) split_job{{&run_split}, this, begin, end};
     self.push(*split);
+    return split;
   }
 
   static void run_split(job& self, worker& runner) noexcept {

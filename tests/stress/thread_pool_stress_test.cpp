@@ -145,3 +145,64 @@ TEST_CASE("bursts of work separated by idle gaps are never lost", "[thread_pool]
     }
   }
 }
+
+// Plain maps split lazily; a split no thief took is taken back by the map's loop, one that was
+// stolen runs elsewhere. Items of uneven cost, in maps nested inside coroutine items, make both
+// happen in every round: each item must run exactly once, or at most once in a stopped map.
+TEST_CASE("plain maps run every item once whether their splits are taken back or stolen",
+          "[thread_pool][taskmap][stress]") {
+  yt::thread_pool pool(4);
+  constexpr int maps = 64;
+  constexpr int items = 97; // odd, so the halves of splits differ in size
+  std::vector<std::atomic<int>> runs(static_cast<std::size_t>(maps * items));
+  auto spin = [](std::uint64_t seed) {
+    volatile std::uint64_t sink = seed;
+    for (std::uint64_t i = 0, n = mix(seed) % 400; i < n; ++i) {
+      sink = sink + i;
+    }
+  };
+  for (int round = 0; round < 20; ++round) {
+    for (std::atomic<int>& count : runs) {
+      count.store(0, std::memory_order_relaxed);
+    }
+    const bool cancel = round % 4 == 3;
+    auto one_map = [&](int m) -> yt::task<int> {
+      if (!cancel) {
+        const std::vector<int> values = co_await yt::taskmap(
+            [&, m](int i) {
+              spin(static_cast<std::uint64_t>(round * 10'000 + m * items + i));
+              runs[static_cast<std::size_t>(m * items + i)].fetch_add(1);
+              return i;
+            },
+            std::views::iota(0, items));
+        int in_order = 0;
+        for (int i = 0; i < items; ++i) {
+          in_order += values[static_cast<std::size_t>(i)] == i ? 1 : 0;
+        }
+        co_return in_order;
+      }
+      const auto values = co_await yt::taskmap(
+          [&, m](int i, yt::stop_source stop) {
+            runs[static_cast<std::size_t>(m * items + i)].fetch_add(1);
+            if (i == items / 3) {
+              stop.request_stop();
+            }
+            return i;
+          },
+          std::views::iota(0, items));
+      co_return static_cast<int>(values.size());
+    };
+    const std::vector<int> per_map = pool.map(one_map, std::views::iota(0, maps));
+    for (int m = 0; m < maps; ++m) {
+      REQUIRE(per_map[static_cast<std::size_t>(m)] == items);
+      for (int i = 0; i < items; ++i) {
+        const int count = runs[static_cast<std::size_t>(m * items + i)].load();
+        if (cancel) {
+          REQUIRE(count <= 1);
+        } else {
+          REQUIRE(count == 1);
+        }
+      }
+    }
+  }
+}
