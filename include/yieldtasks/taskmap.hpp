@@ -217,49 +217,46 @@ private:
     std::size_t singles_to_measure = single_window;
     std::uint64_t measure_start = cycle_clock();
     while (true) {
-      if (begin == end) {
-        if (outstanding == 0 || m_stop.load(std::memory_order_relaxed)) {
-          break;
-        }
-        const pushed_split newest = pushed[--outstanding];
-        if (!self.pop_if(*newest.job)) {
-          break;
-        }
-        deallocate_frame(newest.job, sizeof(split_job));
-        end = newest.end;
-        continue;
-      }
-      if (end - begin > 1 && self.wants_split()) {
-        const std::size_t middle = begin + (end - begin) / 2;
-        pushed[outstanding++] = {push_split(middle, end, self), end};
-        end = middle;
-        continue;
-      }
-      if (m_stop.load(std::memory_order_relaxed)) {
-        break;
-      }
-      if (batch == 1) {
-        begin = run_plain_batch(begin, begin + 1);
-        if (--singles_to_measure != 0) {
+      while (begin < end) {
+        if (end - begin > 1 && self.wants_split()) {
+          const std::size_t middle = begin + (end - begin) / 2;
+          pushed[outstanding++] = {push_split(middle, end, self), end};
+          end = middle;
           continue;
         }
-        const std::uint64_t now = cycle_clock();
-        if (now - measure_start < batch_ticks / 2 * single_window) {
-          batch = 2;
+        if (m_stop.load(std::memory_order_relaxed)) {
+          break;
         }
-        singles_to_measure = single_window;
-        measure_start = now;
-      } else {
-        begin = run_plain_batch(begin, begin + std::min(batch, end - begin));
-        const std::uint64_t now = cycle_clock();
-        const std::uint64_t took = now - measure_start;
-        if (took < batch_ticks / 2) {
-          batch = std::min(batch * 2, max_batch);
-        } else if (took >= batch_ticks) {
-          batch /= 2;
+        if (batch == 1) {
+          begin = run_plain_batch(begin, begin + 1);
+          if (--singles_to_measure != 0) {
+            continue;
+          }
+          const std::uint64_t now = cycle_clock();
+          if (now - measure_start < batch_ticks / 2 * single_window) {
+            batch = 2;
+          }
+          singles_to_measure = single_window;
+          measure_start = now;
+        } else {
+          begin = run_plain_batch(begin, begin + std::min(batch, end - begin));
+          const std::uint64_t now = cycle_clock();
+          const std::uint64_t took = now - measure_start;
+          if (took < batch_ticks / 2) {
+            batch = std::min(batch * 2, max_batch);
+          } else if (took >= batch_ticks) {
+            batch /= 2;
+          }
+          measure_start = now;
         }
-        measure_start = now;
       }
+      // Out of items, or stopped (begin < end): go on with the newest split if nobody took it.
+      if (begin != end || outstanding == 0 || !self.pop_if(*pushed[outstanding - 1].job)) {
+        break;
+      }
+      --outstanding;
+      deallocate_frame(pushed[outstanding].job, sizeof(split_job));
+      end = pushed[outstanding].end;
     }
     return m_join.finish(end - first);
   }
