@@ -251,7 +251,7 @@ private:
         }
       }
       // Out of items, or stopped (begin < end): go on with the newest split if nobody took it.
-      if (begin != end || outstanding == 0 || !self.pop_if(*pushed[outstanding - 1].job)) {
+      if (begin != end || outstanding == 0 || !self.pop_if(pushed[outstanding - 1].job)) {
         break;
       }
       --outstanding;

@@ -53,7 +53,7 @@ public:
   // returns null, and the item must be finished through the counter.
   worker* take_back(job& spawn) noexcept {
     worker* self = worker::current();
-    if (self == nullptr || !self->pop_if(spawn)) {
+    if (self == nullptr || !self->pop_if(&spawn)) {
       return nullptr;
     }
     ++m_settled;

@@ -64,8 +64,9 @@ public:
   }
 
   [[nodiscard]] job* pop() noexcept { return m_deque.pop(nullptr); }
-  // Pops `j` if it is the newest job in this worker's deque and no thief takes it first.
-  [[nodiscard]] bool pop_if(job& j) noexcept { return m_deque.pop_if(&j); }
+  // Pops `j` if it is the newest job in this worker's deque and no thief takes it first. `j` is
+  // compared by address only: it may have been stolen, run and freed already.
+  [[nodiscard]] bool pop_if(job* j) noexcept { return m_deque.pop_if(j); }
   [[nodiscard]] job* steal() noexcept { return m_deque.steal(nullptr); }
   [[nodiscard]] bool may_steal() const noexcept { return m_deque.may_steal(); }
   [[nodiscard]] bool deque_empty() const noexcept { return m_deque.empty(); }
