@@ -2,6 +2,7 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -81,6 +82,21 @@ TEST_CASE("when_all destroys every child frame and argument", "[when_all]") {
   };
   yt::thread_pool pool(2);
   CHECK(pool.sync_wait(pair()) == 3);
+  CHECK(yt_test::lifetime_counter::alive() == 0);
+}
+
+TEST_CASE("when_all of an empty task throws usage_error and destroys the other tasks",
+          "[when_all]") {
+  yt_test::lifetime_counter::reset();
+  auto keep = [](yt_test::lifetime_counter c) -> yt::task<int> { co_return c.value(); };
+  auto with_empty = [&]() -> yt::task<int> {
+    yt::task<int> moved = keep(yt_test::lifetime_counter(1));
+    yt::task<int> taken = std::move(moved);
+    auto [a, b] = co_await yt::when_all(keep(yt_test::lifetime_counter(2)), std::move(moved));
+    co_return a + b;
+  };
+  yt::inline_executor serial;
+  CHECK_THROWS_AS(serial.sync_wait(with_empty()), yt::usage_error);
   CHECK(yt_test::lifetime_counter::alive() == 0);
 }
 

@@ -29,6 +29,8 @@ template <class... Ts> class [[nodiscard]] when_all_awaitable final : public ite
   static constexpr std::size_t count = sizeof...(Ts);
 
 public:
+  // Throws usage_error for an empty (moved-from) task here rather than at the co_await, so that
+  // the join's hot path holds no check for it.
   explicit when_all_awaitable(task<Ts>&&... tasks)
       : m_tasks(std::move(tasks)...),
         m_promises(std::apply(
@@ -46,11 +48,6 @@ public:
       throw usage_error("yt::when_all: a when_all can be awaited only once");
     }
     m_awaited = true;
-    for (const task_promise_base* promise : m_promises) {
-      if (promise == nullptr) {
-        throw usage_error("yt::when_all: an empty (moved-from) task was passed");
-      }
-    }
     return count == 0;
   }
 
@@ -78,9 +75,12 @@ private:
     std::size_t next;
   };
 
-  template <class T> static task_promise_base* promise_of(const task<T>& t) noexcept {
+  template <class T> static task_promise_base* promise_of(const task<T>& t) {
     const auto frame = task_access::frame(t);
-    return frame ? &frame.promise() : nullptr;
+    if (!frame) {
+      throw usage_error("yt::when_all: an empty (moved-from) task was passed");
+    }
+    return &frame.promise();
   }
 
   template <std::size_t... I>
