@@ -63,8 +63,11 @@ public:
   }
 
   std::tuple<when_all_value_t<Ts>...> await_resume() {
-    for (const task_promise_base* promise : m_promises) {
-      promise->rethrow_if_failed();
+    // Set by complete() when a child failed (the join made it visible): one load when none did.
+    if (m_stop.load(std::memory_order_relaxed)) {
+      for (const task_promise_base* promise : m_promises) {
+        promise->rethrow_if_failed();
+      }
     }
     return take_all(std::index_sequence_for<Ts...>{});
   }
