@@ -72,6 +72,45 @@ TEST_CASE("when_all rethrows the first failed child in argument order", "[when_a
   CHECK_THROWS(pool.sync_wait(both_fail()));
 }
 
+TEST_CASE("after a child fails, when_all skips the children not yet started", "[when_all]") {
+  // The inline executor starts children in argument order, one after the other.
+  yt::inline_executor serial;
+  std::atomic<int> counter{0};
+  auto first_fails = [&]() -> yt::task<void> {
+    co_await yt::when_all(fail_with("first"), bump(counter), bump(counter));
+  };
+  CHECK_THROWS_WITH(serial.sync_wait(first_fails()), "first");
+  CHECK(counter.load() == 0);
+  auto middle_fails = [&]() -> yt::task<void> {
+    co_await yt::when_all(bump(counter), fail_with("middle"), bump(counter));
+  };
+  CHECK_THROWS_WITH(serial.sync_wait(middle_fails()), "middle");
+  CHECK(counter.load() == 1);
+}
+
+TEST_CASE("an exception caught inside a when_all child does not fail the when_all", "[when_all]") {
+  std::atomic<int> counter{0};
+  // The inner task's exception escapes its own body (an awaited task, not a child) and is caught
+  // by the child, which then returns normally.
+  auto recovers = []() -> yt::task<int> {
+    try {
+      co_return co_await fail_with("inner");
+    } catch (const std::runtime_error&) {
+      co_return -1;
+    }
+  };
+  auto all = [&]() -> yt::task<int> {
+    auto [a, b, v] = co_await yt::when_all(recovers(), number(5), bump(counter));
+    static_cast<void>(v);
+    co_return a + b;
+  };
+  yt::inline_executor serial;
+  CHECK(serial.sync_wait(all()) == 4);
+  yt::thread_pool pool(2);
+  CHECK(pool.sync_wait(all()) == 4);
+  CHECK(counter.load() == 2);
+}
+
 TEST_CASE("when_all destroys every child frame and argument", "[when_all]") {
   yt_test::lifetime_counter::reset();
   auto keep = [](yt_test::lifetime_counter c) -> yt::task<int> { co_return c.value(); };

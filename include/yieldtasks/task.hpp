@@ -27,6 +27,9 @@ public:
   // Takes what it needs from `frame` and returns what to resume next.
   virtual std::coroutine_handle<> complete(std::size_t index,
                                            std::coroutine_handle<> frame) noexcept = 0;
+  // Called when an item's body exits with an exception, before complete(): failures are rare, so
+  // the sink learns of them here rather than checking every completion.
+  virtual void item_failed() noexcept = 0;
 
 protected:
   item_sink() = default;
@@ -43,14 +46,17 @@ public:
   }
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
-  void unhandled_exception() noexcept { m_exception = std::current_exception(); }
+  void unhandled_exception() noexcept {
+    m_exception = std::current_exception();
+    if (m_sink != nullptr) {
+      m_sink->item_failed();
+    }
+  }
 
   // The job that starts (first resumes) this coroutine, its handle set by get_return_object; lets
   // the start be bounced through a deque.
   resume_job& start_job() noexcept { return m_start; }
   void set_continuation(resume_job& continuation) noexcept { m_continuation = &continuation; }
-
-  [[nodiscard]] bool failed() const noexcept { return m_exception != nullptr; }
 
   // Makes this task an item whose completion goes to `sink` instead of an awaiting coroutine.
   void bind_to_sink(item_sink& sink, std::size_t index) noexcept {

@@ -349,6 +349,9 @@ private:
     }
   }
 
+  // Skips the rest of the map as soon as an item's body throws; complete() records the error.
+  void item_failed() noexcept override { m_stop.store(true, std::memory_order_relaxed); }
+
   // Out of line: see when_all_awaitable::complete.
   [[gnu::noinline]] std::coroutine_handle<>
   complete(std::size_t index, std::coroutine_handle<> finished) noexcept override {

@@ -1,6 +1,5 @@
 #pragma once
 
-#include <array>
 #include <atomic>
 #include <coroutine>
 #include <cstddef>
@@ -31,13 +30,9 @@ template <class... Ts> class [[nodiscard]] when_all_awaitable final : public ite
 public:
   // Throws usage_error for an empty (moved-from) task here rather than at the co_await, so that
   // the join's hot path holds no check for it.
-  explicit when_all_awaitable(task<Ts>&&... tasks)
-      : m_tasks(std::move(tasks)...),
-        m_promises(std::apply(
-            [](const task<Ts>&... started) {
-              return std::array<task_promise_base*, count>{promise_of(started)...};
-            },
-            m_tasks)) {}
+  explicit when_all_awaitable(task<Ts>&&... tasks) : m_tasks(std::move(tasks)...) {
+    std::apply([](const task<Ts>&... started) { (check_not_empty(started), ...); }, m_tasks);
+  }
 
   when_all_awaitable(const when_all_awaitable&) = delete;
   when_all_awaitable& operator=(const when_all_awaitable&) = delete;
@@ -63,10 +58,10 @@ public:
   }
 
   std::tuple<when_all_value_t<Ts>...> await_resume() {
-    // Set by complete() when a child failed (the join made it visible): one load when none did.
+    // Set by item_failed() when a child failed (the join made it visible): one load when none did.
     if (m_stop.load(std::memory_order_relaxed)) {
-      for (const task_promise_base* promise : m_promises) {
-        promise->rethrow_if_failed();
+      for (std::size_t index = 0; index < count; ++index) {
+        promise_at(index).rethrow_if_failed();
       }
     }
     return take_all(std::index_sequence_for<Ts...>{});
@@ -78,12 +73,21 @@ private:
     std::size_t next;
   };
 
-  template <class T> static task_promise_base* promise_of(const task<T>& t) {
-    const auto frame = task_access::frame(t);
-    if (!frame) {
+  template <class T> static void check_not_empty(const task<T>& t) {
+    if (!task_access::frame(t)) {
       throw usage_error("yt::when_all: an empty (moved-from) task was passed");
     }
-    return &frame.promise();
+  }
+
+  // The promise of child `index`: a constant index folds to one load.
+  task_promise_base& promise_at(std::size_t index) noexcept {
+    task_promise_base* found = nullptr;
+    [&]<std::size_t... I>(std::index_sequence<I...> /*indices*/) {
+      static_cast<void>(
+          ((index == I && (found = &task_access::frame(std::get<I>(m_tasks)).promise())) || ...));
+    }
+    (std::index_sequence_for<Ts...>{});
+    return *found;
   }
 
   template <std::size_t... I>
@@ -114,17 +118,19 @@ private:
       m_spawn.next = index + 1;
       self.push(m_spawn); // from here on another worker may own m_spawn
     }
-    m_promises[index]->bind_to_sink(*this, index);
-    return worker::transfer(m_promises[index]->start_job());
+    task_promise_base& promise = promise_at(index);
+    promise.bind_to_sink(*this, index);
+    return worker::transfer(promise.start_job());
   }
+
+  // The failed child's promise keeps its exception for await_resume; children not started yet
+  // are skipped.
+  void item_failed() noexcept override { m_stop.store(true, std::memory_order_relaxed); }
 
   // Out of line (as taskmap's): g++ would otherwise inline it, devirtualised, into the final
   // awaiter of every task, which then saves six registers on every task's completion.
   [[gnu::noinline]] std::coroutine_handle<>
   complete(std::size_t index, std::coroutine_handle<> /*frame*/) noexcept override {
-    if (m_promises[index]->failed()) {
-      m_stop.store(true, std::memory_order_relaxed);
-    }
     if (index == count - 1) {
       // The last child was started by the spawn job's holder, which pushed nothing after it:
       // its completion holds the job still.
@@ -140,7 +146,6 @@ private:
   }
 
   std::tuple<task<Ts>...> m_tasks;
-  std::array<task_promise_base*, count> m_promises{};
   join_counter m_join{count};
   std::atomic<bool> m_stop{false};
   spawn_job m_spawn{{&run_spawn}, this, 0};
