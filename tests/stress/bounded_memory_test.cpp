@@ -1,65 +1,20 @@
-#include <atomic>
-#include <cstdlib>
-#include <new>
 #include <numeric>
 #include <ranges>
+#include <vector>
 
 #include <catch2/catch.hpp>
+
+#include <support/counted_allocator.hpp>
 
 #include <yieldtasks/inline_executor.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
 
-// Replaces the global allocator for this test program only, to count what a map allocates.
 namespace {
-std::atomic<long> allocations{0};
-std::atomic<long> live_bytes{0};
-std::atomic<long> peak_bytes{0};
 
-void* counted_allocate(std::size_t size) {
-  allocations.fetch_add(1, std::memory_order_relaxed);
-  const long now = live_bytes.fetch_add(static_cast<long>(size)) + static_cast<long>(size);
-  long peak = peak_bytes.load();
-  while (now > peak && !peak_bytes.compare_exchange_weak(peak, now)) {
-  }
-  auto* block = static_cast<std::size_t*>(std::malloc(size + 16));
-  if (block == nullptr) {
-    throw std::bad_alloc();
-  }
-  *block = size;
-  return block + 2;
-}
-
-void counted_free(void* pointer) noexcept {
-  if (pointer == nullptr) {
-    return;
-  }
-  auto* block = static_cast<std::size_t*>(pointer) - 2;
-  live_bytes.fetch_sub(static_cast<long>(*block));
-  std::free(block);
-}
-} // namespace
-
-void* operator new(std::size_t size) {
-  return counted_allocate(size);
-}
-void* operator new[](std::size_t size) {
-  return counted_allocate(size);
-}
-void operator delete(void* pointer) noexcept {
-  counted_free(pointer);
-}
-void operator delete[](void* pointer) noexcept {
-  counted_free(pointer);
-}
-void operator delete(void* pointer, std::size_t /*size*/) noexcept {
-  counted_free(pointer);
-}
-void operator delete[](void* pointer, std::size_t /*size*/) noexcept {
-  counted_free(pointer);
-}
-
-namespace {
+using yt_test::allocations;
+using yt_test::live_bytes;
+using yt_test::peak_bytes;
 
 constexpr int items = 1'000'000;
 constexpr long result_bytes = items * static_cast<long>(sizeof(long));

@@ -31,10 +31,13 @@ inline constexpr std::size_t frame_classes = YT_FRAME_CACHE_MAX_BYTES / frame_gr
 
 // Trivially destructible, so that it stays usable while other thread_local and static objects are
 // destroyed at exit; `frame_cache_flusher` empties it and turns it off when the thread ends.
+//
+// `capacity` is 0 until the thread's first deallocation registers the flusher, and again once the
+// flusher has run, so that the hot path of a deallocation is a single compare against it.
 struct frame_cache {
   void* blocks[frame_classes][YT_FRAME_CACHE_DEPTH > 0 ? YT_FRAME_CACHE_DEPTH : 1];
   unsigned counts[frame_classes];
-  bool registered;
+  unsigned capacity;
   bool closed;
 };
 
@@ -54,9 +57,24 @@ struct frame_cache_flusher {
   frame_cache_flusher& operator=(const frame_cache_flusher&) = delete;
   ~frame_cache_flusher() {
     tls_frame_cache.closed = true;
+    tls_frame_cache.capacity = 0;
     flush_frame_cache(tls_frame_cache);
   }
 };
+
+// The first deallocation on a thread, one into a full class, and every one after the thread's
+// cache closed.
+[[gnu::noinline]] YT_DETAIL_THREAD_LOCAL_ACCESS inline void
+deallocate_frame_slow(void* block, std::size_t size_class) noexcept {
+  frame_cache& cache = tls_frame_cache;
+  if (cache.capacity == 0 && !cache.closed) {
+    thread_local frame_cache_flusher flusher;
+    cache.capacity = YT_FRAME_CACHE_DEPTH;
+    cache.blocks[size_class][cache.counts[size_class]++] = block;
+    return;
+  }
+  ::operator delete(block);
+}
 
 YT_DETAIL_THREAD_LOCAL_ACCESS inline void* allocate_frame(std::size_t size) {
   const std::size_t size_class = (size - 1) / frame_granule;
@@ -74,13 +92,12 @@ YT_DETAIL_THREAD_LOCAL_ACCESS inline void deallocate_frame(void* block, std::siz
   if constexpr (YT_DETAIL_FRAME_CACHE_ENABLED) {
     const std::size_t size_class = (size - 1) / frame_granule;
     frame_cache& cache = tls_frame_cache;
-    if (size_class < frame_classes && cache.counts[size_class] < YT_FRAME_CACHE_DEPTH &&
-        !cache.closed) {
-      if (!cache.registered) {
-        cache.registered = true;
-        thread_local frame_cache_flusher flusher;
+    if (size_class < frame_classes) {
+      if (cache.counts[size_class] < cache.capacity) {
+        cache.blocks[size_class][cache.counts[size_class]++] = block;
+      } else {
+        deallocate_frame_slow(block, size_class);
       }
-      cache.blocks[size_class][cache.counts[size_class]++] = block;
       return;
     }
   } else {
