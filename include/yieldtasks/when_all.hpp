@@ -54,7 +54,7 @@ public:
       throw usage_error("yt::when_all: awaited outside a yieldtasks executor");
     }
     m_join.parent().handle = parent;
-    return spawn(*self, 0);
+    return start(*self, 0);
   }
 
   std::tuple<when_all_value_t<Ts>...> await_resume() {
@@ -109,11 +109,17 @@ private:
     owner.spawn(runner, owner.m_spawn.next).resume();
   }
 
-  // Holder of the spawn job only (see join_counter): starts child `index`, the spawn job's next.
+  // Holder of the spawn job only (see join_counter): starts child `index`, the spawn job's next,
+  // unless a child failed.
   std::coroutine_handle<> spawn(worker& self, std::size_t index) noexcept {
     if (m_stop.load(std::memory_order_relaxed)) {
       return m_join.finish_as_holder(count - index);
     }
+    return start(self, index);
+  }
+
+  // spawn() without the failure check: for the first child, before any child ran.
+  std::coroutine_handle<> start(worker& self, std::size_t index) noexcept {
     if (count - index > 1) {
       m_spawn.next = index + 1;
       self.push(m_spawn); // from here on another worker may own m_spawn
