@@ -34,8 +34,7 @@ public:
     const detail::worker::scope installed(self);
     detail::result_box<T> box;
     detail::inline_signal finished;
-    detail::resume_job start;
-    start.handle = detail::make_root(std::move(work), box, finished).release();
+    detail::resume_job start(detail::make_root(std::move(work), box, finished).release());
     self.run(start);
     while (!finished.is_set()) {
       detail::job* next = self.pop();

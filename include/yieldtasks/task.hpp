@@ -71,12 +71,16 @@ public:
   }
 
 protected:
-  task_promise_base() = default;
+  // User-provided, so that the value-initialisation of a coroutine's promise does not zero the
+  // members left uninitialised below.
+  task_promise_base() noexcept {} // NOLINT(modernize-use-equals-default)
 
+  // m_continuation and m_index are written before the task starts, by whichever of co_await and
+  // bind_to_sink starts it, and are left uninitialised so that creating a task stores less.
   resume_job m_start;
-  resume_job* m_continuation = nullptr;
+  resume_job* m_continuation;
   item_sink* m_sink = nullptr;
-  std::size_t m_index = 0;
+  std::size_t m_index;
   std::exception_ptr m_exception;
 };
 

@@ -104,8 +104,7 @@ public:
     refuse_on_worker("sync_wait");
     detail::result_box<T> box;
     detail::blocking_signal finished;
-    detail::resume_job start;
-    start.handle = detail::make_root(std::move(work), box, finished).release();
+    detail::resume_job start(detail::make_root(std::move(work), box, finished).release());
     if (const std::optional<std::size_t> index = borrow_worker()) {
       work_while_waiting(*index, start, finished);
     } else {

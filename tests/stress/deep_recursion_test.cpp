@@ -8,6 +8,7 @@
 #include <yieldtasks/inline_executor.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
+#include <yieldtasks/when_all.hpp>
 
 // Built twice by CMake: with the build type's flags and with -O0, where g++ does not turn
 // symmetric transfer into a tail call; YT_TRANSFER_STACK_BYTES must keep the stack bounded there.
@@ -30,6 +31,20 @@ yt::task<int> descend_pairs(int depth) {
   const std::array<int, 2> next{depth - 1, 0};
   std::vector<int> below = co_await yt::taskmap(descend_pairs, next);
   co_return below[0] + below[1];
+}
+
+yt::task<int> leaf() {
+  co_return 1;
+}
+
+// The first child recurses; the second starts from the first's completion, a link of the chain
+// that when_all makes without a stack check.
+yt::task<int> descend_when_all(int depth) {
+  if (depth == 0) {
+    co_return 0;
+  }
+  auto [below, one] = co_await yt::when_all(descend_when_all(depth - 1), leaf());
+  co_return below + one;
 }
 
 // Runs `body` on a thread with a stack of `bytes`: an unbounded chain of transfers that are real
@@ -60,6 +75,20 @@ TEST_CASE("a recursion 10,000 maps deep runs on a caller's 512 KiB stack", "[tas
     inline_depth = serial.sync_wait(descend(10'000));
     // The blocking caller works in a worker's place, on its own stack.
     pool_depth = pool.sync_wait(descend(10'000));
+  });
+  CHECK(inline_depth == 10'000);
+  CHECK(pool_depth == 10'000);
+}
+
+TEST_CASE("a when_all recursion 10,000 deep runs on a caller's 512 KiB stack",
+          "[when_all][stress]") {
+  int inline_depth = 0;
+  int pool_depth = 0;
+  yt::thread_pool pool(2);
+  run_on_small_stack(512 * 1024, [&] {
+    yt::inline_executor serial;
+    inline_depth = serial.sync_wait(descend_when_all(10'000));
+    pool_depth = pool.sync_wait(descend_when_all(10'000));
   });
   CHECK(inline_depth == 10'000);
   CHECK(pool_depth == 10'000);

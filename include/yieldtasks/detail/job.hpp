@@ -15,8 +15,20 @@ struct job {
 };
 
 // Resumes one coroutine; lets a resumption go through a deque instead of the call stack.
+//
+// Most resume jobs are only ever transferred to directly and never pushed, so the default
+// constructor leaves `run` unset (one store less per task and per join): whoever pushes one calls
+// armed() first.
 struct resume_job : job {
-  resume_job() noexcept : job{&resume_job::resume} {}
+  resume_job() noexcept = default;
+  explicit resume_job(std::coroutine_handle<> to_resume) noexcept
+      : job{&resume_job::resume}, handle(to_resume) {}
+
+  job& armed() noexcept {
+    run = &resume_job::resume;
+    return *this;
+  }
+
   std::coroutine_handle<> handle;
 
 private:

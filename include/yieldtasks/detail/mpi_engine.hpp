@@ -481,7 +481,7 @@ private:
         new local_item(*this, origin, map, index, *m_functions.at(function), std::move(argument));
     ++m_running;
     item->start.handle = make_root(run(*item), item->outcome, item->done).release();
-    pool_access::inject(m_pool, item->start);
+    pool_access::inject(m_pool, item->start.armed());
   }
 
   static task<bytes> run(local_item& item) {
@@ -701,7 +701,7 @@ private:
       if (it->second.unfinished == 0) {
         resume_job& resume = it->second.map->finish(it->second.error);
         it = m_maps.erase(it);
-        pool_access::inject(m_pool, resume);
+        pool_access::inject(m_pool, resume.armed());
       } else {
         ++it;
       }

@@ -102,7 +102,7 @@ public:
 private:
   // Out of line, so that transfer() stays small enough to inline into every awaiter.
   [[gnu::noinline]] std::coroutine_handle<> bounce(resume_job& j) noexcept {
-    push(j);
+    push(j.armed());
     return std::noop_coroutine();
   }
 
