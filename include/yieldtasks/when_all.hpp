@@ -54,7 +54,7 @@ public:
       throw usage_error("yt::when_all: awaited outside a yieldtasks executor");
     }
     m_join.parent().handle = parent;
-    return start(*self, 0);
+    return worker::transfer(start(*self, 0));
   }
 
   std::tuple<when_all_value_t<Ts>...> await_resume() {
@@ -111,22 +111,27 @@ private:
 
   // Holder of the spawn job only (see join_counter): starts child `index`, the spawn job's next,
   // unless a child failed.
+  //
+  // The start skips worker::transfer's stack check: it runs either at the bottom of a job
+  // (run_spawn) or from the completion of an earlier child (complete), and in the unoptimised
+  // builds where transfers are real calls, at most `count` such unchecked starts come between two
+  // checked transfers, so the stack stays bounded (fib: one check less per two calls).
   std::coroutine_handle<> spawn(worker& self, std::size_t index) noexcept {
     if (m_stop.load(std::memory_order_relaxed)) {
       return m_join.finish_as_holder(count - index);
     }
-    return start(self, index);
+    return start(self, index).handle;
   }
 
-  // spawn() without the failure check: for the first child, before any child ran.
-  std::coroutine_handle<> start(worker& self, std::size_t index) noexcept {
+  // Binds child `index` and returns its start job, after pushing the spawn job for the next one.
+  resume_job& start(worker& self, std::size_t index) noexcept {
     if (count - index > 1) {
       m_spawn.next = index + 1;
       self.push(m_spawn); // from here on another worker may own m_spawn
     }
     task_promise_base& promise = promise_at(index);
     promise.bind_to_sink(*this, index);
-    return worker::transfer(promise.start_job());
+    return promise.start_job();
   }
 
   // The failed child's promise keeps its exception for await_resume; children not started yet
