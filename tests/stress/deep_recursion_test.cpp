@@ -2,6 +2,7 @@
 #include <cstddef>
 #include <functional>
 #include <pthread.h>
+#include <utility>
 
 #include <catch2/catch.hpp>
 
@@ -64,34 +65,28 @@ void run_on_small_stack(std::size_t bytes, const std::function<void()>& body) {
   REQUIRE(pthread_join(thread, nullptr) == 0);
 }
 
-} // namespace
-
-TEST_CASE("a recursion 10,000 maps deep runs on a caller's 512 KiB stack", "[taskmap][stress]") {
-  int inline_depth = 0;
-  int pool_depth = 0;
+// Runs `recursion` on both executors from a 512 KiB thread stack: returns the depths they reach.
+std::pair<int, int> depths_from_small_stack(yt::task<int> (*recursion)(int)) {
+  std::pair<int, int> depths{0, 0};
   yt::thread_pool pool(2);
   run_on_small_stack(512 * 1024, [&] {
     yt::inline_executor serial;
-    inline_depth = serial.sync_wait(descend(10'000));
+    depths.first = serial.sync_wait(recursion(10'000));
     // The blocking caller works in a worker's place, on its own stack.
-    pool_depth = pool.sync_wait(descend(10'000));
+    depths.second = pool.sync_wait(recursion(10'000));
   });
-  CHECK(inline_depth == 10'000);
-  CHECK(pool_depth == 10'000);
+  return depths;
+}
+
+} // namespace
+
+TEST_CASE("a recursion 10,000 maps deep runs on a caller's 512 KiB stack", "[taskmap][stress]") {
+  CHECK(depths_from_small_stack(descend) == std::pair{10'000, 10'000});
 }
 
 TEST_CASE("a when_all recursion 10,000 deep runs on a caller's 512 KiB stack",
           "[when_all][stress]") {
-  int inline_depth = 0;
-  int pool_depth = 0;
-  yt::thread_pool pool(2);
-  run_on_small_stack(512 * 1024, [&] {
-    yt::inline_executor serial;
-    inline_depth = serial.sync_wait(descend_when_all(10'000));
-    pool_depth = pool.sync_wait(descend_when_all(10'000));
-  });
-  CHECK(inline_depth == 10'000);
-  CHECK(pool_depth == 10'000);
+  CHECK(depths_from_small_stack(descend_when_all) == std::pair{10'000, 10'000});
 }
 
 TEST_CASE("a recursion 10,000 maps deep does not overflow the stack on inline_executor",
