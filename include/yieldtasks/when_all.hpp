@@ -124,6 +124,8 @@ private:
   }
 
   // Binds child `index` and returns its start job, after pushing the spawn job for the next one.
+  // spawn() without the failure check: await_suspend starts the first child here, before any child
+  // ran.
   resume_job& start(worker& self, std::size_t index) noexcept {
     if (count - index > 1) {
       m_spawn.next = index + 1;
