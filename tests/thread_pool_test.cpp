@@ -1,11 +1,16 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
+#include <memory>
 #include <mutex>
+#include <poll.h>
 #include <ranges>
 #include <set>
 #include <stdexcept>
+#include <string>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -17,6 +22,8 @@
 #include <yieldtasks/sync_wait.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
+
+#include <sys/wait.h>
 
 TEST_CASE("a default thread_pool has available_concurrency() workers", "[thread_pool]") {
   yt::thread_pool pool;
@@ -212,5 +219,164 @@ TEST_CASE("pools can be created and destroyed repeatedly", "[thread_pool]") {
   for (int round = 0; round < 50; ++round) {
     yt::thread_pool pool(static_cast<std::size_t>(round % 4 + 1));
     CHECK(pool.map([](int x) { return x; }, std::views::iota(0, 10))[9] == 9);
+  }
+}
+
+// Each round destroys the pool while the caller's task sleeps: a worker borrowed by the caller
+// used to be listed asleep again after the destructor's wake-up call, and the join hung.
+TEST_CASE("destroying a pool waits for the calls blocked in it to return", "[thread_pool]") {
+  for (int round = 0; round < 50; ++round) {
+    auto pool = std::make_unique<yt::thread_pool>(2);
+    yt::thread_pool& used = *pool;
+    std::atomic<bool> started{false};
+    std::atomic<bool> finished{false};
+    auto sleeps = [&]() -> yt::task<int> {
+      started.store(true);
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+      finished.store(true);
+      co_return round;
+    };
+    int result = -1;
+    std::thread caller([&] { result = used.sync_wait(sleeps()); });
+    while (!started.load()) {
+      std::this_thread::yield();
+    }
+    pool.reset();
+    CHECK(finished.load()); // the destructor returned only after the work
+    caller.join();
+    CHECK(result == round);
+  }
+}
+
+TEST_CASE("a blocking call made while the pool is being destroyed throws usage_error",
+          "[thread_pool]") {
+  auto pool = std::make_unique<yt::thread_pool>(2);
+  yt::thread_pool& used = *pool;
+  std::atomic<bool> started{false};
+  std::atomic<bool> refused{false};
+  // Keeps the destructor waiting until the late caller has been turned away, so that the late
+  // caller never touches a destroyed pool.
+  auto waits_for_refusal = [&]() -> yt::task<int> {
+    started.store(true);
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+    while (!refused.load() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::microseconds(100));
+    }
+    co_return 1;
+  };
+  int result = 0;
+  std::thread caller([&] { result = used.sync_wait(waits_for_refusal()); });
+  std::thread late_caller([&] {
+    auto answer = []() -> yt::task<int> { co_return 2; };
+    while (!started.load()) {
+      std::this_thread::yield();
+    }
+    while (true) {
+      try {
+        static_cast<void>(used.sync_wait(answer()));
+      } catch (const yt::usage_error&) {
+        refused.store(true);
+        return;
+      }
+    }
+  });
+  while (!started.load()) {
+    std::this_thread::yield();
+  }
+  pool.reset();
+  late_caller.join();
+  caller.join();
+  CHECK(refused.load());
+  CHECK(result == 1);
+}
+
+namespace {
+
+struct child_outcome {
+  int status = 0;
+  std::string error_output;
+};
+
+// Runs `body` in a forked child whose stderr goes to a pipe, and returns how the child ended and
+// what it wrote there; a child still running after 20 s is killed (SIGKILL).
+template <class Body> child_outcome run_in_child(Body body) {
+  int fds[2] = {-1, -1};
+  REQUIRE(::pipe(fds) == 0);
+  const pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::signal(SIGABRT, SIG_DFL); // not Catch2's handler, which would report a failure
+    ::close(fds[0]);
+    ::dup2(fds[1], STDERR_FILENO);
+    body();
+    ::_exit(0);
+  }
+  ::close(fds[1]);
+  child_outcome outcome;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  pollfd readable{fds[0], POLLIN, 0};
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (::poll(&readable, 1, 100) <= 0) {
+      continue;
+    }
+    char buffer[256];
+    const ssize_t got = ::read(fds[0], buffer, sizeof buffer);
+    if (got <= 0) {
+      break; // end of file: the child is gone
+    }
+    outcome.error_output.append(buffer, static_cast<std::size_t>(got));
+  }
+  ::close(fds[0]);
+  if (::waitpid(pid, &outcome.status, WNOHANG) == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &outcome.status, 0);
+  }
+  return outcome;
+}
+
+} // namespace
+
+TEST_CASE("destroying a pool from a task running on it terminates the process with a message",
+          "[thread_pool]") {
+  const std::string message = "yt::thread_pool: destroyed from a task running on it; it would "
+                              "wait for itself for ever";
+  SECTION("on the thread blocked in sync_wait") {
+    const child_outcome outcome = run_in_child([] {
+      auto pool = std::make_unique<yt::thread_pool>(2);
+      yt::thread_pool& used = *pool;
+      const std::thread::id caller = std::this_thread::get_id();
+      auto destroys = [&]() -> yt::task<int> {
+        if (std::this_thread::get_id() == caller) {
+          pool.reset();
+        }
+        co_return 0;
+      };
+      // The task runs on the caller once the caller finds a sleeping worker to stand in for.
+      for (int attempt = 0; attempt < 1'000; ++attempt) {
+        static_cast<void>(used.sync_wait(destroys()));
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    });
+    CHECK(WIFSIGNALED(outcome.status));
+    CHECK(WTERMSIG(outcome.status) == SIGABRT);
+    CHECK(outcome.error_output.find(message) != std::string::npos);
+  }
+  SECTION("on a worker thread") {
+    const child_outcome outcome = run_in_child([] {
+      auto pool = std::make_unique<yt::thread_pool>(2);
+      yt::thread_pool& used = *pool;
+      const std::thread::id caller = std::this_thread::get_id();
+      auto item = [&](int x) -> yt::task<int> {
+        if (std::this_thread::get_id() != caller) {
+          pool.reset();
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1)); // until a worker steals
+        co_return x;
+      };
+      static_cast<void>(used.map(item, std::views::iota(0, 10'000)));
+    });
+    CHECK(WIFSIGNALED(outcome.status));
+    CHECK(WTERMSIG(outcome.status) == SIGABRT);
+    CHECK(outcome.error_output.find(message) != std::string::npos);
   }
 }

@@ -3,7 +3,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <deque>
+#include <exception>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -15,6 +17,7 @@
 
 #include <yieldtasks/available_concurrency.hpp>
 #include <yieldtasks/config.hpp>
+#include <yieldtasks/detail/caller_gate.hpp>
 #include <yieldtasks/detail/cpu_relax.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/root_task.hpp>
@@ -55,8 +58,13 @@ struct pool_access;
 /// threads. Called from one of the pool's own workers (or any pool's), they throw
 /// `yt::usage_error` instead of blocking the worker: await the work with `co_await` there.
 ///
-/// **Lifetime.** The destructor waits for the workers to exit; it must not run while a `map` or
-/// `sync_wait` on the pool is still blocked.
+/// **Lifetime.** The destructor first waits until every `map` and `sync_wait` already blocked in
+/// the pool has returned, then stops the workers and joins them; a call that begins once the
+/// destructor has, throws `yt::usage_error`. That check is best effort: calling into a pool while
+/// it is destroyed remains a bug, as the pool may be gone before the call reads it. Destroying the
+/// pool from a task running on it (on a worker, or on a thread blocked in its `map` or
+/// `sync_wait`) could never finish, as the destructor would wait for itself: it prints a line to
+/// stderr and calls `std::terminate()`.
 ///
 /// **Example.**
 /// ```cpp
@@ -92,16 +100,29 @@ public:
   thread_pool(thread_pool&&) = delete;
   thread_pool& operator=(thread_pool&&) = delete;
 
-  /// Stops and joins the workers.
-  ~thread_pool() { stop(); }
+  /// Waits until the calls blocked in `map` and `sync_wait` have returned, then stops and joins
+  /// the workers; see **Lifetime.** above. Called from a task running on the pool, it calls
+  /// `std::terminate()`.
+  ~thread_pool() {
+    if (detail::worker::current_thread_pool() == this) {
+      std::fputs("yt::thread_pool: destroyed from a task running on it; it would wait for itself "
+                 "for ever\n",
+                 stderr);
+      std::terminate();
+    }
+    m_callers.close();
+    stop();
+  }
 
   /// The number of worker threads.
   [[nodiscard]] std::size_t size() const noexcept { return m_workers.size(); }
 
   /// Runs `work` on the pool and blocks the calling thread until it finishes; returns its result
-  /// or rethrows its exception. **Exceptions.** `yt::usage_error` if called from a worker thread.
+  /// or rethrows its exception. **Exceptions.** `yt::usage_error` if called from a worker thread,
+  /// or once the pool's destructor has begun.
   template <class T> T sync_wait(task<T> work) {
     refuse_on_worker("sync_wait");
+    const admission admitted(*this);
     detail::result_box<T> box;
     detail::blocking_signal finished;
     detail::resume_job start(detail::make_root(std::move(work), box, finished).release());
@@ -116,7 +137,8 @@ public:
 
   /// Applies `fn` to every element of `range` on the pool, blocking the calling thread; the
   /// blocking counterpart of `co_await yt::taskmap(fn, range)`, with the same results, order and
-  /// exception rules. **Exceptions.** `yt::usage_error` if called from a worker thread.
+  /// exception rules. **Exceptions.** `yt::usage_error` if called from a worker thread, or once the
+  /// pool's destructor has begun.
   template <class F, std::ranges::input_range Range>
   taskmap_result_t<F, Range> map(F&& fn, Range&& range) {
     refuse_on_worker("map");
@@ -140,6 +162,23 @@ private:
                         "co_await the task or the yt::taskmap instead");
     }
   }
+
+  // A blocking caller's stay in the pool, which the destructor waits for; the caller's last access
+  // to the pool is the destructor of this object.
+  class admission {
+  public:
+    explicit admission(thread_pool& pool) : m_gate(pool.m_callers) {
+      if (!m_gate.enter()) {
+        throw usage_error("yt::thread_pool::sync_wait: called while the pool is being destroyed");
+      }
+    }
+    admission(const admission&) = delete;
+    admission& operator=(const admission&) = delete;
+    ~admission() { m_gate.leave(); }
+
+  private:
+    detail::caller_gate& m_gate;
+  };
 
   void inject(detail::job& work) {
     {
@@ -319,6 +358,7 @@ private:
   std::deque<detail::job*> m_injected;
   std::atomic<bool> m_has_injected{false};
   std::atomic<bool> m_stopping{false};
+  detail::caller_gate m_callers;
 };
 
 namespace detail {
