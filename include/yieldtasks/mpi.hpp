@@ -55,7 +55,20 @@ namespace yt {
 /// **Journal.** With `options.journal` set, rank 0 appends each distributed item's result to that
 /// file as it arrives, and looks every item up there before sending it anywhere: a rerun after a
 /// crash (an MPI job ends whole when one rank dies) skips the work already done and produces the
-/// same results, provided the functions are deterministic.
+/// same results, provided the functions are deterministic. The journal is stamped with the
+/// program's fingerprint (library version, data layout, remote functions): another program's or
+/// build's journal is refused with a `yt::cluster_error` (`cluster_failure::journal`) naming the
+/// file. A damaged record is dropped (its item runs again) and the records after it are kept;
+/// rank 0 says how many on `stderr`, and `stats().journal_dropped` counts them.
+///
+/// **Lost ranks.** A rank that rank 0 has not heard from for `options.rank_timeout` (stopped,
+/// hung, cut off; every rank sends heartbeats) is taken as lost: its items in flight are sent to
+/// the other ranks (rank 0 included), its late answers are ignored, and the results are the same
+/// as without the loss. rank 0 says so on `stderr`. Such a job cannot end with `MPI_Finalize`,
+/// which would wait for the lost rank, so when rank 0's process exits (after its output is
+/// flushed) it ends the job with `MPI_Abort` and the process's exit status: the MPI launcher
+/// then exits with that status too, after printing its abort notice. A lost rank 0 cannot be
+/// replaced: the job waits for it.
 ///
 /// **Thread safety.** As `yt::thread_pool`: the blocking entries may be called from several
 /// non-worker threads of rank 0; calling them on a worker thread throws `yt::usage_error`.
@@ -76,9 +89,9 @@ public:
   /// Initializes MPI, starts this rank's pool and communication thread, and checks that every
   /// rank registered the same remote functions. Collective: every rank must call it. On ranks
   /// other than 0 it serves until rank 0's cluster is destroyed and then exits the process.
-  /// **Exceptions.** `yt::cluster_error` (every rank) if the registries differ or MPI was
-  /// initialized already; `std::invalid_argument` if `options.threads` is 0; the journal's
-  /// `std::runtime_error` if it cannot be read or written.
+  /// **Exceptions.** `yt::cluster_error` (every rank) if the registries differ, MPI was
+  /// initialized already, the journal cannot be used (another program's, a directory, unreadable)
+  /// or `options.rank_timeout` is not positive; `std::invalid_argument` if `options.threads` is 0.
   mpi_cluster(int& argc, char**& argv, cluster_options options = {})
       : m_pool(std::make_unique<thread_pool>(options.threads)),
         m_engine(std::make_unique<detail::mpi_engine>(argc, argv, options, *m_pool)) {
@@ -95,8 +108,8 @@ public:
   mpi_cluster(mpi_cluster&&) = delete;
   mpi_cluster& operator=(mpi_cluster&&) = delete;
 
-  /// Ends the other ranks, finalizes MPI and stops the pool. Must not run while a blocking entry
-  /// is still running.
+  /// Ends the other ranks, finalizes MPI (or, if a rank was lost, arranges for `MPI_Abort` at
+  /// process exit) and stops the pool. Must not run while a blocking entry is still running.
   ~mpi_cluster() = default;
 
   /// This process's rank (always 0 where user code runs after the constructor).

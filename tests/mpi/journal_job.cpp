@@ -1,10 +1,13 @@
-// A job of uneven items with a journal, for job_test.sh: prints each result on stdout and how
-// many results came from the journal on stderr. `--kill-from K` makes any rank but 0 kill
-// itself (SIGKILL, no clean-up) when it is given an item K or later.
+// A job of uneven items with a journal, for job_test.sh: prints each result on stdout and, on
+// stderr, how many results came from the journal, were sent again and how many ranks were lost.
+// `--kill-from K` makes any rank but 0 kill itself (SIGKILL, no clean-up) when it is given an
+// item K or later; `--stop-at K` makes rank 2 stop (SIGSTOP: it never answers again) when it is
+// given item K or later; `--rank-timeout S` sets the cluster's rank timeout in seconds.
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -14,10 +17,14 @@
 namespace {
 
 int g_kill_from = -1;
+int g_stop_at = -1;
 
 long slow_cube(int x) {
   if (g_kill_from >= 0 && x >= g_kill_from && yt::mpi_cluster::current_rank() != 0) {
     std::raise(SIGKILL);
+  }
+  if (g_stop_at >= 0 && x >= g_stop_at && yt::mpi_cluster::current_rank() == 2) {
+    std::raise(SIGSTOP);
   }
   std::this_thread::sleep_for(std::chrono::milliseconds(10 + x % 7 * 5));
   return static_cast<long>(x) * x * x;
@@ -36,6 +43,10 @@ int main(int argc, char** argv) {
       options.journal = argv[i + 1];
     } else if (flag == "--kill-from") {
       g_kill_from = std::atoi(argv[i + 1]);
+    } else if (flag == "--stop-at") {
+      g_stop_at = std::atoi(argv[i + 1]);
+    } else if (flag == "--rank-timeout") {
+      options.rank_timeout = std::chrono::seconds(std::atoi(argv[i + 1]));
     } else if (flag == "--items") {
       items = std::atoi(argv[i + 1]);
     } else {
@@ -43,7 +54,16 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  yt::mpi_cluster cluster(argc, argv, options);
+  std::optional<yt::mpi_cluster> started;
+  try {
+    started.emplace(argc, argv, options);
+  } catch (const yt::cluster_error& error) {
+    // Rank 0 has written the message; bad input (a journal or an option) exits 2, like qsearch.
+    const bool bad_input = error.failure() == yt::cluster_failure::journal ||
+                           error.failure() == yt::cluster_failure::options;
+    return bad_input ? 2 : 1;
+  }
+  yt::mpi_cluster& cluster = *started;
   std::vector<int> xs(static_cast<std::size_t>(items));
   for (int i = 0; i < items; ++i) {
     xs[static_cast<std::size_t>(i)] = i;
@@ -51,6 +71,8 @@ int main(int argc, char** argv) {
   for (const long cube : cluster.map(slow_cube, xs)) {
     std::printf("%ld\n", cube);
   }
-  std::fprintf(stderr, "journaled %zu\n", cluster.stats().journaled);
+  const yt::cluster_stats stats = cluster.stats();
+  std::fprintf(stderr, "journaled %zu\nresent %zu\nlost ranks %zu\njournal dropped %zu\n",
+               stats.journaled, stats.resent, stats.lost_ranks, stats.journal_dropped);
   return 0;
 }

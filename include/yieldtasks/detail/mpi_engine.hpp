@@ -1,6 +1,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <bit>
 #include <chrono>
@@ -20,6 +21,7 @@
 #include <set>
 #include <span>
 #include <sstream>
+#include <stdlib.h> // on_exit
 #include <string>
 #include <thread>
 #include <typeinfo>
@@ -53,7 +55,9 @@ namespace yt::detail {
 // The machinery of yt::mpi_cluster on one rank.
 //
 // Threads. One communication thread per rank initializes MPI, makes every MPI call, and
-// finalizes MPI (so MPI_THREAD_FUNNELED suffices); the pool's workers never touch MPI. Workers
+// finalizes MPI; the pool's workers never touch MPI. (MPI_THREAD_SERIALIZED, not FUNNELED: a job
+// that lost a rank is ended from an exit handler, on whichever thread ends the process, after
+// the communication thread has made its last call.) Workers
 // hand it work through `m_mutex`-guarded queues (maps submitted by the root task, items that
 // finished) and wake it with `m_wake`. When there is nothing to do it spins briefly, then naps
 // on `m_wake` with a timeout that doubles up to a millisecond, so it holds no core while
@@ -67,6 +71,14 @@ namespace yt::detail {
 // has been answered. Rank 0 runs its own share through the same path without MPI. Sends are
 // MPI_Isend with the buffer kept until the request completes, so no two ranks can deadlock on
 // large messages. At shutdown rank 0 sends every rank a shutdown message and all finalize.
+//
+// Liveness. Every other rank sends rank 0 a heartbeat eight times per rank timeout; any message
+// counts as one. A rank rank 0 has not heard from for a timeout is lost: its items in flight go
+// back to their maps, to be sent to other ranks first, and whatever it sends later is ignored
+// (its sends pending at rank 0 are abandoned, their buffers kept, since MPI may still read them).
+// Such a job cannot end with MPI_Finalize, which waits for every rank, so its end is MPI_Abort
+// with rank 0's exit status, from an exit handler once rank 0's process exits: the other ranks
+// get a shutdown message that tells them to wait for that instead of finalizing.
 class mpi_engine final : public map_distributor {
   using bytes = std::vector<std::byte>;
 
@@ -152,7 +164,11 @@ public:
   }
 
 private:
-  enum class message_kind : std::uint32_t { item, result, cancel, shutdown };
+  enum class message_kind : std::uint32_t { item, result, cancel, shutdown, heartbeat };
+  // The code of a shutdown message.
+  enum class ending : std::uint32_t { finalize, abort_at_exit };
+  using clock = std::chrono::steady_clock;
+  using item_ref = std::pair<std::uint64_t, std::size_t>; // map id, item index
   enum class item_status : std::uint32_t { ok, failed, skipped };
 
   struct message_header {
@@ -196,13 +212,17 @@ private:
     std::size_t next = 0;               // the next item to dispatch
     std::size_t unfinished = 0;         // items not answered, skipped or taken from the journal
     std::optional<bytes> next_argument; // encoded, waiting for a free rank
-    std::unordered_map<std::size_t, bytes> arguments; // in flight, kept for the journal
+    // In flight: on other ranks (to send again if a rank is lost), and on any rank with a
+    // journal (to record the result under).
+    std::unordered_map<std::size_t, bytes> arguments;
+    std::deque<std::size_t> resend; // items of lost ranks, sent before any new one
     std::exception_ptr error;
   };
 
   struct pending_send {
     MPI_Request request;
     bytes buffer;
+    int destination;
   };
 
   static constexpr int message_tag = 1;
@@ -222,7 +242,7 @@ private:
                                "initialize (and finalize) it");
       }
       int provided = 0;
-      MPI_Init_thread(&argc, &argv, MPI_THREAD_FUNNELED, &provided);
+      MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided);
       MPI_Comm_dup(MPI_COMM_WORLD, &m_comm);
       MPI_Comm_rank(m_comm, &m_rank);
       MPI_Comm_size(m_comm, &m_ranks);
@@ -239,8 +259,35 @@ private:
     }
     started.set_value();
     loop();
-    MPI_Comm_free(&m_comm);
-    MPI_Finalize();
+    if (!m_abort_at_exit) {
+      MPI_Comm_free(&m_comm);
+      MPI_Finalize();
+    } else if (m_rank == 0) {
+      register_abort_at_exit();
+    } else {
+      // Rank 0's MPI_Abort ends this process; MPI_Finalize would wait for the lost rank.
+      while (true) {
+        std::this_thread::sleep_for(std::chrono::hours(1));
+      }
+    }
+  }
+
+  // Ends a job that lost a rank once this process exits, with its exit status; output written
+  // so far is flushed first, since MPI_Abort ends the process before exit() would flush it.
+  static void register_abort_at_exit() {
+#ifdef __GLIBC__
+    on_exit(
+        [](int status, void*) {
+          std::fflush(nullptr);
+          MPI_Abort(MPI_COMM_WORLD, status);
+        },
+        nullptr);
+#else
+    std::atexit([] {
+      std::fflush(nullptr);
+      MPI_Abort(MPI_COMM_WORLD, EXIT_SUCCESS);
+    });
+#endif
   }
 
   // Every rank learns every rank's pool size and checks that all registered the same functions.
@@ -268,6 +315,7 @@ private:
     MPI_Gatherv(mine.data(), length, MPI_CHAR, all.data(), lengths.data(), offsets.data(), MPI_CHAR,
                 0, m_comm);
     std::string verdict;
+    cluster_failure failure = cluster_failure::different_programs;
     if (m_rank == 0) {
       for (std::size_t r = 1; r < lengths.size(); ++r) {
         const std::string theirs =
@@ -277,20 +325,28 @@ private:
           break;
         }
       }
+      if (verdict.empty() && options.rank_timeout.count() <= 0) {
+        verdict = "yt::mpi_cluster: rank_timeout must be positive, not " +
+                  std::to_string(options.rank_timeout.count()) + " ms";
+        failure = cluster_failure::options;
+      }
       // Opened before the verdict goes out, so that every rank learns of a failure and none
       // is left waiting for the others to finalize.
       if (verdict.empty() && !options.journal.empty()) {
         try {
-          m_journal.emplace(options.journal);
+          m_journal.emplace(options.journal, mine);
         } catch (const std::exception& error) {
           verdict = error.what();
+          failure = cluster_failure::journal;
         }
       }
     }
-    int verdict_length = static_cast<int>(verdict.size());
-    MPI_Bcast(&verdict_length, 1, MPI_INT, 0, m_comm);
-    verdict.resize(static_cast<std::size_t>(verdict_length));
-    MPI_Bcast(verdict.data(), verdict_length, MPI_CHAR, 0, m_comm);
+    std::array<std::int64_t, 3> shared{static_cast<std::int64_t>(verdict.size()),
+                                       static_cast<std::int64_t>(failure),
+                                       static_cast<std::int64_t>(options.rank_timeout.count())};
+    MPI_Bcast(shared.data(), static_cast<int>(shared.size()), MPI_INT64_T, 0, m_comm);
+    verdict.resize(static_cast<std::size_t>(shared[0]));
+    MPI_Bcast(verdict.data(), static_cast<int>(shared[0]), MPI_CHAR, 0, m_comm);
     if (!verdict.empty()) {
       // Written here, before MPI_Finalize: once the others finalize and exit non-zero, the MPI
       // launcher may kill rank 0 before code catching the exception could print it.
@@ -298,7 +354,18 @@ private:
         std::fprintf(stderr, "%s\n", verdict.c_str());
         std::fflush(stderr);
       }
-      throw cluster_error(m_rank, verdict);
+      throw cluster_error(m_rank, verdict, static_cast<cluster_failure>(shared[1]));
+    }
+    m_rank_timeout = std::chrono::milliseconds(shared[2]);
+    m_last_heard.assign(static_cast<std::size_t>(m_ranks), clock::now());
+    m_last_check = m_last_beat = clock::now();
+    m_lost.assign(static_cast<std::size_t>(m_ranks), false);
+    m_items_at.resize(static_cast<std::size_t>(m_ranks));
+    if (m_journal && m_journal->dropped() > 0) {
+      m_stats.journal_dropped = m_journal->dropped();
+      std::fprintf(stderr, "yt journal %s: dropped %zu damaged record(s); their items run again\n",
+                   m_journal->path().c_str(), m_journal->dropped());
+      std::fflush(stderr);
     }
     s_rank.store(m_rank, std::memory_order_relaxed);
   }
@@ -355,8 +422,11 @@ private:
       bool progressed = receive();
       progressed = take_finished_items() || progressed;
       if (m_rank == 0) {
+        check_ranks();
         progressed = take_submitted_maps() || progressed;
         progressed = dispatch() || progressed;
+      } else {
+        send_heartbeat();
       }
       progressed = complete_sends() || progressed;
       if (finished()) {
@@ -398,19 +468,25 @@ private:
     if (!m_maps.empty() || m_running != 0) {
       return false;
     }
+    m_abort_at_exit = std::find(m_lost.begin(), m_lost.end(), true) != m_lost.end();
+    const ending how = m_abort_at_exit ? ending::abort_at_exit : ending::finalize;
     for (int r = 1; r < m_ranks; ++r) {
-      send(r, {message_kind::shutdown, 0, 0, 0}, {});
+      if (!m_lost[static_cast<std::size_t>(r)]) {
+        send(r, {message_kind::shutdown, static_cast<std::uint32_t>(how), 0, 0}, {});
+      }
     }
     return true;
   }
 
   bool receive() {
     bool any = false;
+    m_receive_drained = false;
     for (int batch = 0; batch < 64; ++batch) {
       int flag = 0;
       MPI_Status status;
       MPI_Iprobe(MPI_ANY_SOURCE, message_tag, m_comm, &flag, &status);
       if (flag == 0) {
+        m_receive_drained = true;
         break;
       }
       int count = 0;
@@ -427,6 +503,9 @@ private:
   void handle(int source, const bytes& buffer) {
     message_header header{};
     std::memcpy(&header, buffer.data(), sizeof header);
+    if (m_rank == 0) {
+      m_last_heard[static_cast<std::size_t>(source)] = clock::now();
+    }
     const std::span<const std::byte> payload = std::span(buffer).subspan(sizeof header);
     switch (header.kind) {
     case message_kind::item:
@@ -442,8 +521,82 @@ private:
     }
     case message_kind::shutdown:
       m_shutdown_received = true;
+      m_abort_at_exit = static_cast<ending>(header.code) == ending::abort_at_exit;
+      break;
+    case message_kind::heartbeat:
       break;
     }
+  }
+
+  // ---- liveness --------------------------------------------------------------------------------
+
+  void send_heartbeat() {
+    const clock::time_point now = clock::now();
+    if (now - m_last_beat >= m_rank_timeout / 8) {
+      m_last_beat = now;
+      send(0, {message_kind::heartbeat, 0, 0, 0}, {});
+    }
+  }
+
+  // Rank 0: takes as lost every rank not heard from for a timeout, once the messages that have
+  // arrived are read.
+  void check_ranks() {
+    if (!m_receive_drained) {
+      return;
+    }
+    const clock::time_point now = clock::now();
+    // When this thread itself did not run for a while (the machine or this process was
+    // suspended), the others' heartbeats may be on their way still: give every rank a new timeout.
+    if (now - m_last_check > m_rank_timeout / 4) {
+      std::fill(m_last_heard.begin(), m_last_heard.end(), now);
+    }
+    m_last_check = now;
+    for (int r = 1; r < m_ranks; ++r) {
+      const auto index = static_cast<std::size_t>(r);
+      if (!m_lost[index] && now - m_last_heard[index] > m_rank_timeout) {
+        lose(r, now - m_last_heard[index]);
+      }
+    }
+  }
+
+  void lose(int rank, clock::duration silence) {
+    const auto index = static_cast<std::size_t>(rank);
+    m_lost[index] = true;
+    m_in_flight[index] = 0;
+    for (const auto& [id, item] : m_items_at[index]) {
+      map_state& state = m_maps.at(id);
+      if (state.error) {
+        // Skipped, as the failed map's unsent items are.
+        --state.unfinished;
+        state.arguments.erase(item);
+      } else {
+        state.resend.push_back(item);
+      }
+    }
+    const std::size_t items = m_items_at[index].size();
+    m_items_at[index].clear();
+    for (auto it = m_sends.begin(); it != m_sends.end();) {
+      if (it->destination == rank) {
+        MPI_Request_free(&it->request);
+        m_abandoned.push_back(std::move(it->buffer));
+        it = m_sends.erase(it);
+      } else {
+        ++it;
+      }
+    }
+    {
+      const std::lock_guard lock(m_mutex);
+      ++m_stats.lost_ranks;
+    }
+    std::fprintf(stderr,
+                 "yt::mpi_cluster: rank %d has not answered for %.1f s (rank timeout %.1f s): "
+                 "taken as lost; its %zu item(s) in flight run again on the other ranks, and the "
+                 "job ends with MPI_Abort when this process exits, since MPI_Finalize would wait "
+                 "for it\n",
+                 rank, std::chrono::duration<double>(silence).count(),
+                 std::chrono::duration<double>(m_rank_timeout).count(), items);
+    std::fflush(stderr);
+    finish_maps();
   }
 
   void send(int destination, const message_header& header, std::span<const std::byte> payload) {
@@ -452,6 +605,7 @@ private:
                         " bytes exceeds MPI's 2 GiB limit");
     }
     pending_send& sending = m_sends.emplace_back();
+    sending.destination = destination;
     sending.buffer.resize(sizeof header + payload.size());
     std::memcpy(sending.buffer.data(), &header, sizeof header);
     std::copy(payload.begin(), payload.end(), sending.buffer.begin() + sizeof header);
@@ -571,10 +725,22 @@ private:
     return !submitted.empty();
   }
 
-  // Sends items to ranks with room in their window, taking journaled results on the way.
+  // Sends items to ranks with room in their window, those of lost ranks first, taking journaled
+  // results on the way.
   bool dispatch() {
     bool any = false;
     for (auto& [id, state] : m_maps) {
+      while (!state.resend.empty()) {
+        const int rank = free_rank();
+        if (rank < 0) {
+          break;
+        }
+        const std::size_t index = state.resend.front();
+        state.resend.pop_front();
+        send_item(id, state, index, rank, state.arguments.at(index));
+        count(&cluster_stats::resent);
+        any = true;
+      }
       while (state.next < state.size && !state.error) {
         if (!state.next_argument) {
           try {
@@ -603,18 +769,10 @@ private:
         const std::size_t index = state.next++;
         bytes argument = std::move(*state.next_argument);
         state.next_argument.reset();
-        ++m_in_flight[static_cast<std::size_t>(rank)];
-        if (rank == 0) {
-          if (m_journal) {
-            state.arguments.emplace(index, argument);
-          }
-          start(0, id, index, state.function, std::move(argument));
-        } else {
-          send(rank, {message_kind::item, state.function, id, index}, argument);
-          if (m_journal) {
-            state.arguments.emplace(index, std::move(argument));
-          }
+        if (rank != 0 || m_journal) {
+          state.arguments.emplace(index, argument);
         }
+        send_item(id, state, index, rank, std::move(argument));
         any = true;
       }
     }
@@ -622,12 +780,25 @@ private:
     return any;
   }
 
-  // The next rank, round robin, with fewer items in flight than its window; -1 if none.
+  void send_item(std::uint64_t id, const map_state& state, std::size_t index, int rank,
+                 bytes argument) {
+    ++m_in_flight[static_cast<std::size_t>(rank)];
+    if (rank == 0) {
+      start(0, id, index, state.function, std::move(argument));
+    } else {
+      send(rank, {message_kind::item, state.function, id, index}, argument);
+      m_items_at[static_cast<std::size_t>(rank)].emplace(id, index);
+    }
+  }
+
+  // The next rank, round robin, not lost and with fewer items in flight than its window; -1 if
+  // none.
   int free_rank() {
     for (int tried = 0; tried < m_ranks; ++tried) {
       const int rank = m_next_rank;
+      const auto index = static_cast<std::size_t>(rank);
       m_next_rank = (m_next_rank + 1) % m_ranks;
-      if (m_in_flight[static_cast<std::size_t>(rank)] < m_window[static_cast<std::size_t>(rank)]) {
+      if (!m_lost[index] && m_in_flight[index] < m_window[index]) {
         return rank;
       }
     }
@@ -636,6 +807,12 @@ private:
 
   void answered(int source, std::uint64_t id, std::uint64_t index, item_status status,
                 std::span<const std::byte> payload) {
+    if (source != 0) {
+      if (m_lost[static_cast<std::size_t>(source)]) {
+        return; // its items were sent again: the map may even be gone
+      }
+      m_items_at[static_cast<std::size_t>(source)].erase({id, static_cast<std::size_t>(index)});
+    }
     --m_in_flight[static_cast<std::size_t>(source)];
     map_state& state = m_maps.at(id);
     --state.unfinished;
@@ -684,15 +861,18 @@ private:
       return;
     }
     state.error = std::move(error);
-    state.unfinished -= state.size - state.next;
+    state.unfinished -= state.size - state.next + state.resend.size();
     state.next = state.size;
     state.next_argument.reset();
+    state.resend.clear();
     {
       const std::lock_guard lock(m_mutex);
       m_cancelled.insert(id);
     }
     for (int r = 1; r < m_ranks; ++r) {
-      send(r, {message_kind::cancel, 0, id, 0}, {});
+      if (!m_lost[static_cast<std::size_t>(r)]) {
+        send(r, {message_kind::cancel, 0, id, 0}, {});
+      }
     }
   }
 
@@ -737,6 +917,7 @@ private:
   // The communication thread's own.
   MPI_Comm m_comm = MPI_COMM_NULL;
   std::deque<pending_send> m_sends;
+  std::vector<bytes> m_abandoned; // buffers of sends to lost ranks, which MPI may still read
   std::size_t m_running = 0;
   bool m_shutdown_received = false;
   std::map<std::uint64_t, map_state> m_maps;
@@ -745,6 +926,15 @@ private:
   std::vector<std::size_t> m_in_flight;
   int m_next_rank = 0;
   std::optional<journal> m_journal;
+  std::chrono::milliseconds m_rank_timeout{0}; // rank 0's, on every rank
+  clock::time_point m_last_beat{};             // ranks but 0: the last heartbeat sent
+  bool m_receive_drained = false;              // the last receive() read every message there was
+  bool m_abort_at_exit = false;                // a rank was lost: the job ends with MPI_Abort
+  // Rank 0's view of the others, indexed by rank.
+  std::vector<clock::time_point> m_last_heard;
+  clock::time_point m_last_check{};
+  std::vector<bool> m_lost;
+  std::vector<std::set<item_ref>> m_items_at; // their items in flight
 
   static inline std::atomic<int> s_rank{0};
 };
