@@ -2,6 +2,8 @@
 #include <atomic>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
+#include <fstream>
 #include <memory>
 #include <mutex>
 #include <poll.h>
@@ -9,6 +11,7 @@
 #include <set>
 #include <stdexcept>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <unistd.h>
 #include <vector>
@@ -23,6 +26,7 @@
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
 
+#include <sys/resource.h>
 #include <sys/wait.h>
 
 TEST_CASE("a default thread_pool has available_concurrency() workers", "[thread_pool]") {
@@ -379,4 +383,67 @@ TEST_CASE("destroying a pool from a task running on it terminates the process wi
     CHECK(WTERMSIG(outcome.status) == SIGABRT);
     CHECK(outcome.error_output.find(message) != std::string::npos);
   }
+}
+
+// Measured on two cores: 2,048 workers cost 6 CPU seconds to start and stop when every idle worker
+// swept all the others at start-up and again when woken to stop, 0.6 to 1.1 s after (most of it
+// the kernel starting and ending threads, which the bound is relative to).
+TEST_CASE("starting and stopping a pool costs CPU time linear in its size", "[thread_pool]") {
+  // ThreadSanitizer makes each thread cost milliseconds: 2,048 plain threads took 18 CPU seconds.
+  constexpr std::size_t workers = yt_test::thread_sanitizer ? 128 : 2'048;
+  const double threads_before = yt_test::process_cpu_seconds();
+  {
+    std::atomic<bool> release{false};
+    std::vector<std::thread> threads;
+    for (std::size_t i = 0; i < workers; ++i) {
+      threads.emplace_back([&release] { release.wait(false); });
+    }
+    release.store(true);
+    release.notify_all();
+    for (std::thread& thread : threads) {
+      thread.join();
+    }
+  }
+  const double threads_cpu = yt_test::process_cpu_seconds() - threads_before;
+  const double pool_before = yt_test::process_cpu_seconds();
+  {
+    const yt::thread_pool pool(workers);
+    CHECK(pool.size() == workers);
+  }
+  const double pool_cpu = yt_test::process_cpu_seconds() - pool_before;
+  INFO("plain threads " << threads_cpu << " s, pool " << pool_cpu << " s");
+  CHECK(pool_cpu < 3 * threads_cpu + 0.2);
+}
+
+// With the address space limited, only about a hundred of the 16,384 threads start. They used to
+// spin through 256 sweeps of all 16,384 deques before seeing the stop: 3 to 6 CPU seconds before
+// the constructor threw, 0.2 s after (most of it allocating the workers' deques).
+TEST_CASE("a pool whose threads cannot all start throws system_error and stops the started ones "
+          "at once",
+          "[thread_pool]") {
+  if (yt_test::thread_sanitizer) {
+    SUCCEED("ThreadSanitizer needs more address space than the limit leaves");
+    return;
+  }
+  const child_outcome outcome = run_in_child([] {
+    std::size_t pages = 0;
+    std::ifstream("/proc/self/statm") >> pages;
+    const rlimit limit{.rlim_cur = pages * 4096 + (std::size_t{1} << 30),
+                       .rlim_max = RLIM_INFINITY};
+    if (::setrlimit(RLIMIT_AS, &limit) != 0) {
+      ::_exit(3);
+    }
+    const double before = yt_test::process_cpu_seconds();
+    try {
+      const yt::thread_pool pool(16'384);
+      ::_exit(2);
+    } catch (const std::system_error&) {
+      const double cpu = yt_test::process_cpu_seconds() - before;
+      std::fprintf(stderr, "%.3f CPU seconds\n", cpu);
+      ::_exit(cpu < 1.0 ? 0 : 1);
+    }
+  });
+  INFO("the child wrote: " << outcome.error_output);
+  CHECK(WIFEXITED(outcome.status));
+  CHECK(WEXITSTATUS(outcome.status) == 0);
 }

@@ -5,9 +5,10 @@
 // Compile-time knobs. Define any of these before including a yieldtasks header (or with -D) to
 // override the default; every translation unit of a program must agree on them.
 
-/// Steal sweeps an idle worker makes before it parks. Each sweep tries every other worker once;
-/// a few microseconds of spinning lets fine-grained nested maps keep all workers busy without
-/// paying a futex wake-up per split, while an idle pool still sleeps within ~100 µs.
+/// Steal sweeps an idle worker makes before it parks. Each sweep tries every other worker once (at
+/// most 64 of them, from a random start, in a larger pool); a few microseconds of spinning lets
+/// fine-grained nested maps keep all workers busy without paying a futex wake-up per split, while
+/// an idle pool still sleeps within ~100 µs.
 #ifndef YT_SPIN_SWEEPS
 #define YT_SPIN_SWEEPS 256
 #endif

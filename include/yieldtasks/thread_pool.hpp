@@ -1,5 +1,6 @@
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -76,8 +77,10 @@ public:
   /// Starts `yt::available_concurrency()` workers.
   thread_pool() : thread_pool(available_concurrency()) {}
 
-  /// Starts `threads` workers. **Exceptions.** `std::invalid_argument` if `threads` is 0;
-  /// `std::system_error` if a thread cannot be started (those already started are stopped).
+  /// Starts `threads` workers and returns once all of them wait for work. **Exceptions.**
+  /// `std::invalid_argument` if `threads` is 0; `std::system_error` if a thread cannot be started
+  /// (those already started are stopped). **Complexity.** Starting and stopping the pool take time
+  /// linear in `threads`.
   explicit thread_pool(std::size_t threads) : m_sleepers(checked_size(threads)) {
     m_workers.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) {
@@ -92,6 +95,14 @@ public:
     } catch (...) {
       stop();
       throw;
+    }
+    // Every worker's first sleep skips the re-check for work, which is sound only while no work
+    // can be published, so the pool is not handed out before all are listed (sleeper_list.hpp).
+    // acquire: synchronizes with the release increments of the workers' first sleeps.
+    std::size_t listed = m_listed_at_start.load(std::memory_order_acquire);
+    while (listed != threads) {
+      m_listed_at_start.wait(listed, std::memory_order_acquire);
+      listed = m_listed_at_start.load(std::memory_order_acquire);
     }
   }
 
@@ -147,6 +158,8 @@ public:
 
 private:
   friend detail::pool_access;
+
+  static constexpr std::size_t sweep_victims = 64;
 
   static std::size_t checked_size(std::size_t threads) {
     if (threads == 0) {
@@ -204,14 +217,19 @@ private:
     return work;
   }
 
-  // One sweep: the injection queue, then every other worker once, from a random start.
+  // One sweep: the injection queue, then every other worker once, from a random start; in a pool
+  // of more than sweep_victims workers, only the sweep_victims from that start. Unbounded, the
+  // spin phases of N idle workers cost N² steal attempts (a thread_pool(4096) spent 12 CPU
+  // seconds starting up); bounded, each is constant, and random starts still reach every
+  // victim over a spin phase. Going to sleep still re-checks every deque (work_visible).
   detail::job* find_work(detail::worker& self) {
     if (detail::job* work = take_injected()) {
       return work;
     }
     const std::size_t count = m_workers.size();
     const std::size_t start = static_cast<std::size_t>(self.next_random() % count);
-    for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t tries = std::min(count, sweep_victims);
+    for (std::size_t i = 0; i < tries; ++i) {
       detail::worker& victim = *m_workers[(start + i) % count];
       if (&victim == &self) {
         continue;
@@ -269,10 +287,27 @@ private:
   void work(std::size_t index) {
     detail::worker& self = *m_workers[index];
     const detail::worker::scope installed(self);
+    // The first sleep, with no spin phase and no re-check for work: none can exist before the
+    // constructor returns, which waits for this listing (see sleeper_list.hpp). Only the stop flag
+    // is checked, for a constructor that failed part way and stops the workers it started.
+    m_sleepers.prepare_wait(index);
+    // release: synchronizes with the constructor's acquire loads.
+    if (m_listed_at_start.fetch_add(1, std::memory_order_release) + 1 == m_workers.size()) {
+      m_listed_at_start.notify_one();
+    }
+    if (m_stopping.load(std::memory_order_seq_cst) && m_sleepers.cancel_wait(index)) {
+      return;
+    }
+    m_sleepers.wait(index);
     while (true) {
       detail::job* next = self.pop();
       if (next == nullptr) {
-        next = search(self);
+        // Stopping, no caller is left (the destructor waited for them) and no deque is borrowed,
+        // so work in another deque belongs to a running worker, which runs it; a spin phase here
+        // would make the N workers that notify_all wakes cost N² steal attempts. relaxed:
+        // synchronizes with nothing; a stale false costs one spin phase, and the seq_cst load
+        // below decides.
+        next = m_stopping.load(std::memory_order_relaxed) ? take_injected() : search(self);
       }
       if (next != nullptr) {
         self.run(*next);
@@ -358,6 +393,7 @@ private:
   std::deque<detail::job*> m_injected;
   std::atomic<bool> m_has_injected{false};
   std::atomic<bool> m_stopping{false};
+  std::atomic<std::size_t> m_listed_at_start{0};
   detail::caller_gate m_callers;
 };
 

@@ -22,6 +22,11 @@
 // by a blocking caller, which runs the pool's loop), or the notifier's publish precedes the
 // sleeper's re-check, which then finds the work. No wake-up is lost.
 //
+// The re-check may be skipped where no work can have been published before the listing: a pool's
+// workers list themselves once at start-up, before its constructor returns (which waits for that),
+// so their first sleep needs none; in the total order their listings precede every notifier's
+// load. This keeps a pool's start-up linear in its size, where N re-checks of N deques were not.
+//
 // A worker taken off the list by borrow() keeps sleeping; whoever borrowed it owns its deque until
 // it calls give_back() (it sleeps on, listed again) or wake() (its thread resumes, owning its
 // deque again). The list's mutex orders each hand-over of a deque between threads.
@@ -30,7 +35,8 @@ namespace yt::detail {
 class sleeper_list {
 public:
   explicit sleeper_list(std::size_t workers)
-      : m_words(std::make_unique<std::atomic<std::uint32_t>[]>(workers)) {
+      : m_words(std::make_unique<std::atomic<std::uint32_t>[]>(workers)),
+        m_positions(std::make_unique<std::size_t[]>(workers)) {
     m_listed.reserve(workers);
   }
 
@@ -47,18 +53,20 @@ public:
   }
 
   // Takes worker `index` off the list if it still is on it and returns true; false means a
-  // notifier or a borrower took it off, and the caller must wait().
+  // notifier or a borrower took it off, and the caller must wait(). Constant time: a scan of the
+  // list made a pool's N workers stopping at once cost N² under the mutex.
   bool cancel_wait(std::size_t index) {
     const std::lock_guard lock(m_mutex);
-    for (std::size_t i = 0; i < m_listed.size(); ++i) {
-      if (m_listed[i] == index) {
-        m_listed[i] = m_listed.back();
-        m_listed.pop_back();
-        m_size.store(m_listed.size(), std::memory_order_seq_cst);
-        return true;
-      }
+    const std::size_t position = m_positions[index];
+    if (position >= m_listed.size() || m_listed[position] != index) {
+      return false;
     }
-    return false;
+    const std::size_t last = m_listed.back();
+    m_listed[position] = last;
+    m_positions[last] = position;
+    m_listed.pop_back();
+    m_size.store(m_listed.size(), std::memory_order_seq_cst);
+    return true;
   }
 
   // Sleeps until worker `index` is woken (acquire: the waker's writes, its deque included, are
@@ -115,6 +123,7 @@ private:
   }
 
   void list(std::size_t index) {
+    m_positions[index] = m_listed.size();
     m_listed.push_back(index);
     // seq_cst (as every store of the size): the sleeper's half of the protocol above.
     m_size.store(m_listed.size(), std::memory_order_seq_cst);
@@ -135,6 +144,9 @@ private:
   std::unique_ptr<std::atomic<std::uint32_t>[]> m_words;
   std::mutex m_mutex;
   std::vector<std::size_t> m_listed; // capacity reserved for every worker: list() never throws
+  // Where each listed worker is in m_listed; stale for a worker off the list, which is why
+  // cancel_wait() checks that the slot it names holds that worker (each is listed at most once).
+  std::unique_ptr<std::size_t[]> m_positions;
   std::atomic<std::size_t> m_size{0};
 };
 
