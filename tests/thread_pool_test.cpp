@@ -421,8 +421,9 @@ TEST_CASE("starting and stopping a pool costs CPU time linear in its size", "[th
 TEST_CASE("a pool whose threads cannot all start throws system_error and stops the started ones "
           "at once",
           "[thread_pool]") {
-  if (yt_test::thread_sanitizer) {
-    SUCCEED("ThreadSanitizer needs more address space than the limit leaves");
+  if (yt_test::thread_sanitizer || yt_test::address_sanitizer) {
+    SUCCEED("the sanitizers need more address space than the limit leaves (AddressSanitizer's "
+            "fake stacks: 11 MB a thread)");
     return;
   }
   const child_outcome outcome = run_in_child([] {
