@@ -364,6 +364,7 @@ TEST_CASE("malformed QASM gives a one-line error with its line number", "[qsearc
       {head + "h q[0];\n\xff", "line 4: unexpected byte 0xff"},
       {head + "(", "line 3: expected a statement but found '('"},
       {head + std::string(1000, 'a') + ";", "line 3: unknown gate 'aaaaaaaaaaaaaaaaaaaaaaaa...'"},
+      {head + "\"\x1b[31m\\\";", "line 3: expected a statement but found '\"\\x1b[31m\\\\\"'"},
   };
   for (const auto& [text, phrase] : cases) {
     const std::string message = parse_error(text);

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include <qsearch/gates.hpp>
+#include <qsearch/printable.hpp>
 #include <qsearch/qasm.hpp>
 
 namespace qs {
@@ -89,10 +90,9 @@ struct token {
   int line = 1;
 };
 
-// Garbage input must not make a one-line message long.
+// Garbage input must not make a one-line message long, nor put raw bytes in it.
 std::string shortened(std::string_view text) {
-  constexpr std::size_t shown = 24;
-  return text.size() <= shown ? std::string(text) : fmt::format("{}...", text.substr(0, shown));
+  return printable(text, 24);
 }
 
 // How a token appears in a message.
