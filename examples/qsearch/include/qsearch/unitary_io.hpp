@@ -11,14 +11,23 @@ namespace qs {
 /// bytes) or whitespace-separated text as `numpy.savetxt` writes it (`(a+bj)`, `a+bj`, `a`,
 /// `bj`; `#` comments), one row per line.
 ///
-/// **Exceptions.** `input_error` with a one-line message naming the file and the problem:
-/// unreadable, malformed, ragged rows, not square, not a power-of-2 size, NaN/Inf, or not
-/// unitary within 1e-8.
+/// A number below the smallest subnormal double reads as 0 (its correct rounding); one beyond the
+/// largest double is an error. The `.npy` header must be a dict of exactly 'descr',
+/// 'fortran_order' (True or False) and 'shape' (a tuple of non-negative integers), as numpy
+/// requires. At most 2^10 × 2^10 (10 qubits): the reader stops after the most bytes such a
+/// unitary needs (the header plus 16 bytes per entry, or 128 MiB of text).
+///
+/// **Exceptions.** `input_error` with a one-line message naming the file and the problem
+/// (quoting bytes from the file escaped, see `printable`): unreadable, too large, malformed,
+/// ragged rows, not square, not a power-of-2 size, NaN/Inf, or not unitary within 1e-8.
 matrix read_unitary(const std::filesystem::path& file);
 
 /// Throws `input_error`, prefixed by `what`, unless `u` is a finite 2^n×2^n unitary (n ≥ 1)
-/// within 1e-8 (max |(U†U − I)_ij|).
+/// within 1e-8 (`unitarity_error(u) <= 1e-8`).
 void validate_unitary(const matrix& u, std::string_view what);
+
+/// The largest entry of |U†U − I|: 0 for an exact unitary.
+double unitarity_error(const matrix& u);
 
 /// Writes `u` as numpy.savetxt does for complex data, with 17 significant digits (exact).
 void write_unitary_text(const std::filesystem::path& file, const matrix& u);
