@@ -83,7 +83,8 @@ private:
   bool m_dirty = false;
 };
 
-nlohmann::json to_json(const report& r) {
+// `projection`: how far the synthesized unitary lies from the one given (see nearest_unitary).
+nlohmann::json to_json(const report& r, double projection) {
   return {{"target", r.name},
           {"qubits", r.qubits},
           {"solved", r.result.solved},
@@ -93,6 +94,7 @@ nlohmann::json to_json(const report& r) {
           {"nodes", r.result.nodes},
           {"starts", r.result.starts},
           {"seed", r.seed},
+          {"projection", projection},
           {"qasm", qs::to_qasm(r.result.circuit)}};
 }
 
@@ -253,6 +255,9 @@ int run_command(int argc, char** argv) {
     return j;
   };
   std::vector<job> jobs;
+  // Per job: the largest entry change from projecting the given matrix onto the nearest unitary.
+  std::vector<double> projections;
+  std::vector<std::string> notes;
   std::vector<std::string> names;
   if (benchmark) {
     if (!unitary_files.empty() || !qasm_file.empty())
@@ -267,17 +272,37 @@ int run_command(int argc, char** argv) {
     if (unitary_files.size() > 1 && !qasm_file.empty())
       throw qs::input_error("--qasm takes the circuit of one target; use --json for several");
     for (const std::string& file : unitary_files) {
-      qs::matrix u = qs::read_unitary(file);
-      if (little_endian)
+      // A matrix unitary only within 1e-8 may lie farther from every circuit than the 1e-10 that
+      // counts as solved, and d against it can be negative: synthesize its nearest unitary.
+      const qs::matrix given = qs::read_unitary(file);
+      qs::matrix u = qs::nearest_unitary(given);
+      const double projection = (u - given).cwiseAbs().maxCoeff();
+      if (projection > 1e-12 && !quiet) {
+        notes.push_back(
+            fmt::format("{}: not exactly unitary (max |U^dagger U - I| = {:.2g}); synthesizing its "
+                        "nearest unitary, which differs by at most {:.2g} per entry",
+                        file, qs::unitarity_error(given), projection));
+      }
+      if (little_endian) {
         u = qs::reverse_qubit_order(u);
+      }
       jobs.push_back(
           make_job(std::filesystem::path(file).stem().string(), std::move(u), options.seed));
+      projections.push_back(projection);
     }
   } else {
     if (little_endian)
       throw qs::input_error("--little-endian applies to --unitary files only");
     jobs.push_back(make_job(target_name, qs::make_target(target_name), options.seed));
   }
+
+  projections.resize(jobs.size(), 0.0);
+  // Runs on the process that reports (rank 0 of a cluster) just before the syntheses.
+  const auto before_synthesis = [&] {
+    for (const std::string& note : notes) {
+      fmt::print(stderr, "{}\n", note);
+    }
+  };
 
   progress_line progress(!quiet && isatty(STDERR_FILENO));
   g_progress = &progress;
@@ -289,15 +314,18 @@ int run_command(int argc, char** argv) {
 #ifdef QSEARCH_WITH_MPI
     // On ranks other than 0 this serves syntheses until rank 0 is done, then exits.
     yt::mpi_cluster executor(argc, argv, {.threads = threads, .journal = journal_file});
+    before_synthesis();
     reports = executor.map(synthesize_job, jobs);
     where = fmt::format("{} ranks of {}", executor.ranks(), where);
 #else
     throw qs::input_error("this qsearch was built without MPI, so --cluster is not available");
 #endif
   } else if (threads == 1) {
+    before_synthesis();
     yt::inline_executor serial;
     reports = serial.map(synthesize_job, jobs);
   } else {
+    before_synthesis();
     yt::thread_pool pool(threads);
     reports = pool.map(synthesize_job, jobs);
   }
@@ -306,8 +334,9 @@ int run_command(int argc, char** argv) {
   progress.clear();
 
   if (json) {
-    for (const report& r : reports)
-      fmt::print("{}\n", to_json(r).dump());
+    for (std::size_t i = 0; i < reports.size(); ++i) {
+      fmt::print("{}\n", to_json(reports[i], projections[i]).dump());
+    }
   } else if (benchmark) {
     print_table(reports, names, wall_seconds, where);
   } else if (qasm_file.empty()) {

@@ -131,6 +131,7 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
   }());
   dir.write("nan.txt", "nan 0\n0 1\n");
   dir.write("garbage.txt", "hello world\n");
+  dir.write("overflow.txt", "1 1e400\n0 1\n");
   const std::vector<std::pair<std::string, std::string>> cases{
       {"--unitary " + (dir / "not_square.txt").string(), "square"},
       {"--unitary " + (dir / "not_unitary.txt").string(), "unitary"},
@@ -138,6 +139,8 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
       {"--unitary " + (dir / "nan.txt").string(), "finite"},
       {"--unitary " + (dir / "garbage.txt").string(), "garbage.txt"},
       {"--unitary " + (dir / "missing.txt").string(), "missing.txt"},
+      {"--unitary " + (dir / "overflow.txt").string(), "'1e400' is out of a double's range"},
+      {"--unitary /dev/zero", "/dev/zero: larger than"},
       {"no_such_target", "unknown target"},
       {"qft3 --topology 0-7", "qubit 7"},
       {"qft3 --topology zigzag", "zigzag"},
@@ -175,4 +178,40 @@ TEST_CASE("qsearch --benchmark prints a table of the seed's eight targets", "[qs
        {"qft2", "qft3", "fredkin", "toffoli", "peres", "or", "miro", "hhl"})
     CHECK(r.out.find("\n" + name + " ") != std::string::npos);
   CHECK(r.out.find("8 syntheses") != std::string::npos);
+}
+
+TEST_CASE("qsearch synthesizes the nearest unitary of a file that is unitary only within 1e-8",
+          "[qsearch][cli]") {
+  const yt_test::temp_dir dir("qsearch_cli_test");
+  qs::matrix given = qs::make_target("qft2");
+  given(0, 0) += 9e-9;
+  qs::write_unitary_text(dir / "qft2_off.txt", given);
+  const std::string file = (dir / "qft2_off.txt").string();
+  const command_result r = run_qsearch("--json --threads 2 --unitary " + file);
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  // The polar factor W·V† of given = W·Σ·V†, computed here independently of qsearch.
+  const Eigen::BDCSVD<qs::matrix> svd(given, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  const qs::matrix nearest = svd.matrixU() * svd.matrixV().adjoint();
+  const double projection = (nearest - given).cwiseAbs().maxCoeff();
+  REQUIRE(projection > 1e-12);
+  CHECK(j.at("solved") == true);
+  CHECK(j.at("distance").get<double>() >= 0);
+  CHECK(j.at("projection").get<double>() == Approx(projection).epsilon(1e-6));
+  CHECK(r.err.find(file + ": not exactly unitary (max |U^dagger U - I| = ") != std::string::npos);
+  CHECK(r.err.find("; synthesizing its nearest unitary, which differs by at most ") !=
+        std::string::npos);
+  const qs::circuit_gates circuit = qs::parse_qasm(j.at("qasm").get<std::string>());
+  CHECK(qs::distance(nearest, qs::circuit_unitary(circuit)) < 1e-10);
+
+  const command_result quiet = run_qsearch("--json --quiet --threads 2 --unitary " + file);
+  REQUIRE(quiet.exit_code == 0);
+  CHECK(quiet.err.empty());
+  qs::write_unitary_text(dir / "qft2.txt", qs::make_target("qft2"));
+  const command_result exact =
+      run_qsearch("--json --threads 2 --unitary " + (dir / "qft2.txt").string());
+  REQUIRE(exact.exit_code == 0);
+  CHECK(exact.err.find("not exactly unitary") == std::string::npos);
+  CHECK(nlohmann::json::parse(exact.out).at("projection").get<double>() <= 1e-12);
 }

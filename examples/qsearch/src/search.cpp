@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <yieldtasks/taskmap.hpp>
 
 #include <qsearch/search.hpp>
@@ -6,7 +8,8 @@
 namespace qs {
 
 double distance(const matrix& u, const matrix& v) {
-  return 1.0 - std::abs((u.adjoint() * v).trace()) / static_cast<double>(u.rows());
+  // Rounding can make |Tr(U†V)| exceed N by a few ulps when V equals U: that is d = 0, not less.
+  return std::max(0.0, 1.0 - std::abs((u.adjoint() * v).trace()) / static_cast<double>(u.rows()));
 }
 
 namespace {

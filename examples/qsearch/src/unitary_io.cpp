@@ -510,6 +510,11 @@ matrix read_unitary(const std::filesystem::path& file) {
   return u;
 }
 
+matrix nearest_unitary(const matrix& u) {
+  const Eigen::BDCSVD<matrix> svd(u, Eigen::ComputeFullU | Eigen::ComputeFullV);
+  return svd.matrixU() * svd.matrixV().adjoint();
+}
+
 void write_unitary_text(const std::filesystem::path& file, const matrix& u) {
   std::ofstream out(file);
   for (Eigen::Index i = 0; i < u.rows(); ++i) {

@@ -29,6 +29,12 @@ void validate_unitary(const matrix& u, std::string_view what);
 /// The largest entry of |U†U − I|: 0 for an exact unitary.
 double unitarity_error(const matrix& u);
 
+/// The unitary nearest to the square matrix `u` in the Frobenius norm: the polar factor W·V† of
+/// the singular value decomposition u = W·Σ·V†.
+///
+/// **Complexity.** O(N³): a few seconds for N = 1024 (10 qubits).
+matrix nearest_unitary(const matrix& u);
+
 /// Writes `u` as numpy.savetxt does for complex data, with 17 significant digits (exact).
 void write_unitary_text(const std::filesystem::path& file, const matrix& u);
 
