@@ -1,9 +1,11 @@
 // qsearch: synthesizes a circuit of U3 gates and CNOTs with the fewest CNOTs for a target
 // unitary. Run `qsearch --help`; with no arguments it synthesizes the bundled qft3.
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -19,6 +21,7 @@
 #include <yieldtasks/mpi.hpp>
 #endif
 
+#include <qsearch/printable.hpp>
 #include <qsearch/qasm.hpp>
 #include <qsearch/search.hpp>
 #include <qsearch/targets.hpp>
@@ -128,6 +131,16 @@ YT_REMOTE(synthesize_job);
 
 namespace {
 
+// A decimal integer option read exactly: CLI11 wraps -1 to 2^64-1 and clamps 1e23 to it.
+std::optional<std::uint64_t> parse_decimal(const std::string& text) {
+  std::uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc{} || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
 double median(std::vector<double> values) {
   std::ranges::sort(values);
   const std::size_t n = values.size();
@@ -170,7 +183,8 @@ int run_command(int argc, char** argv) {
   std::vector<std::string> unitary_files;
   bool cluster = false;
   std::string journal_file;
-  std::size_t threads = yt::available_concurrency();
+  std::string threads_text = std::to_string(yt::available_concurrency());
+  std::string seed = "0";
   qs::search_options options;
   std::string topology = "linear";
   std::string layer = "4";
@@ -192,13 +206,15 @@ int run_command(int argc, char** argv) {
   app.add_option("--journal", journal_file,
                  "With --cluster: record each finished synthesis in this file, and take those "
                  "found there instead of running them again");
-  app.add_option("--threads", threads, "Worker threads; 1 runs everything on this thread")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 4096));
+  app.add_option("--threads", threads_text, "Worker threads; 1 runs everything on this thread")
+      ->type_name("UINT")
+      ->capture_default_str();
   app.add_option("--multistarts", options.multistarts, "Optimizer starts per candidate")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  app.add_option("--seed", options.seed, "Seed of every random start point")->capture_default_str();
+  app.add_option("--seed", seed, "Seed of every random start point, 0 to 2^64-1")
+      ->type_name("UINT")
+      ->capture_default_str();
   app.add_option("--topology", topology, "linear, ring, all, or edges like 0-1,1-2,0-2")
       ->capture_default_str();
   app.add_option("--layer", layer,
@@ -238,6 +254,23 @@ int run_command(int argc, char** argv) {
       fmt::print("{:<10} {} qubits  {}\n", t.name, t.qubits, t.description);
     return success;
   }
+  const std::optional<std::uint64_t> seed_value = parse_decimal(seed);
+  if (!seed_value) {
+    throw qs::input_error(fmt::format("--seed: '{}' is not a decimal integer in [0, {}]",
+                                      qs::printable(seed),
+                                      std::numeric_limits<std::uint64_t>::max()));
+  }
+  options.seed = *seed_value;
+  // More threads than CPUs only add switches and cache misses to a CPU-bound search.
+  const std::size_t max_threads = std::max<std::size_t>(64, 8 * yt::available_concurrency());
+  const std::optional<std::uint64_t> threads_value = parse_decimal(threads_text);
+  if (!threads_value || *threads_value == 0 || *threads_value > max_threads) {
+    throw qs::input_error(
+        fmt::format("--threads {}: must be 1 to {} (8 per CPU this process may use, and never "
+                    "fewer than 64): threads beyond the CPUs only slow the search",
+                    qs::printable(threads_text), max_threads));
+  }
+  const auto threads = static_cast<std::size_t>(*threads_value);
   options.layers = layer == "5" ? qs::layer_kind::five_param : qs::layer_kind::four_param;
   options.optimizer =
       optimizer == "lm" ? qs::optimizer_kind::levenberg_marquardt : qs::optimizer_kind::lbfgs;

@@ -1,4 +1,6 @@
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include <support/temp_dir.hpp>
+
+#include <yieldtasks/available_concurrency.hpp>
 
 #include <qsearch/qasm.hpp>
 #include <qsearch/search.hpp>
@@ -214,4 +218,41 @@ TEST_CASE("qsearch synthesizes the nearest unitary of a file that is unitary onl
   REQUIRE(exact.exit_code == 0);
   CHECK(exact.err.find("not exactly unitary") == std::string::npos);
   CHECK(nlohmann::json::parse(exact.out).at("projection").get<double>() <= 1e-12);
+}
+
+TEST_CASE("qsearch rejects a --seed that is not a decimal integer in [0, 2^64-1]",
+          "[qsearch][cli]") {
+  for (const std::string seed :
+       {"-1", "18446744073709551616", "1e23", "0x10", "+5", "5x", "' 5'", "''"}) {
+    const command_result r = run_qsearch("qft2 --seed " + seed);
+    INFO(seed << " -> " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(one_line(r.err));
+    CHECK(r.err.find("is not a decimal integer in [0, 18446744073709551615]") != std::string::npos);
+    CHECK(r.out.empty());
+  }
+  const command_result r = run_qsearch("qft2 --json --quiet --seed 18446744073709551615");
+  REQUIRE(r.exit_code == 0);
+  CHECK(nlohmann::json::parse(r.out).at("seed").get<std::uint64_t>() == 18446744073709551615ULL);
+}
+
+TEST_CASE("qsearch refuses --threads far beyond the CPUs and names the limit", "[qsearch][cli]") {
+  const std::size_t limit = std::max<std::size_t>(64, 8 * yt::available_concurrency());
+  const auto start = std::chrono::steady_clock::now();
+  const command_result r = run_qsearch("qft3 --threads 100000");
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  INFO(r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(one_line(r.err));
+  CHECK(r.err.find("--threads 100000: must be 1 to " + std::to_string(limit)) != std::string::npos);
+  CHECK(r.err.find("only slow the search") != std::string::npos);
+  CHECK(seconds < 10);
+  for (const std::string wrapped : {"-1", "18446744073709551616", "1e3"}) {
+    const command_result w = run_qsearch("qft2 --threads " + wrapped);
+    INFO(w.err);
+    CHECK(w.exit_code == 2);
+    CHECK(w.err.find("--threads " + wrapped + ": must be 1 to ") != std::string::npos);
+  }
+  CHECK(run_qsearch("qft2 --quiet --threads " + std::to_string(limit)).exit_code == 0);
 }
