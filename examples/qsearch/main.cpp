@@ -1,9 +1,11 @@
 // qsearch: synthesizes a circuit of U3 gates and CNOTs with the fewest CNOTs for a target
 // unitary. Run `qsearch --help`; with no arguments it synthesizes the bundled qft3.
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <mutex>
@@ -330,10 +332,19 @@ int run_command(int argc, char** argv) {
   }
 
   projections.resize(jobs.size(), 0.0);
-  // Runs on the process that reports (rank 0 of a cluster) just before the syntheses.
+  // Runs on the process that reports (rank 0 of a cluster) just before the syntheses: the
+  // --qasm file is opened then, so that an unwritable path fails at once, not after the work.
+  std::ofstream qasm_out;
   const auto before_synthesis = [&] {
     for (const std::string& note : notes) {
       fmt::print(stderr, "{}\n", note);
+    }
+    if (!qasm_file.empty()) {
+      qasm_out.open(qasm_file);
+      if (!qasm_out) {
+        throw qs::input_error(
+            fmt::format("{}: cannot write the circuit: {}", qasm_file, std::strerror(errno)));
+      }
     }
   };
 
@@ -379,11 +390,12 @@ int run_command(int argc, char** argv) {
       fmt::print("{}", qs::to_qasm(r.result.circuit));
     }
   }
-  if (!qasm_file.empty()) {
-    std::ofstream out(qasm_file);
-    out << qs::to_qasm(reports.front().result.circuit);
-    if (!out.flush())
-      throw qs::input_error(fmt::format("{}: cannot write the circuit", qasm_file));
+  if (qasm_out.is_open()) {
+    qasm_out << qs::to_qasm(reports.front().result.circuit);
+    if (!qasm_out.flush()) {
+      throw qs::input_error(
+          fmt::format("{}: cannot write the circuit: {}", qasm_file, std::strerror(errno)));
+    }
   }
   bool all_solved = true;
   for (const report& r : reports) {

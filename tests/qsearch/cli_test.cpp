@@ -236,6 +236,25 @@ TEST_CASE("qsearch rejects a --seed that is not a decimal integer in [0, 2^64-1]
   CHECK(nlohmann::json::parse(r.out).at("seed").get<std::uint64_t>() == 18446744073709551615ULL);
 }
 
+TEST_CASE("qsearch checks that the --qasm file can be written before it synthesizes",
+          "[qsearch][cli]") {
+  const yt_test::temp_dir dir("qsearch_cli_test");
+  std::filesystem::create_directory(dir / "a_directory");
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"/nonexistent/dir/x.qasm",
+       "/nonexistent/dir/x.qasm: cannot write the circuit: No such file or directory"},
+      {(dir / "a_directory").string(), "a_directory: cannot write the circuit: Is a directory"},
+  };
+  for (const auto& [path, phrase] : cases) {
+    const command_result r = run_qsearch("qft3 --threads 2 --json --qasm " + path);
+    INFO(path << " -> " << r.err);
+    CHECK(r.exit_code == 2);
+    CHECK(one_line(r.err));
+    CHECK(r.err.find(phrase) != std::string::npos);
+    CHECK(r.out.empty()); // no JSON object: nothing was synthesized
+  }
+}
+
 TEST_CASE("qsearch refuses --threads far beyond the CPUs and names the limit", "[qsearch][cli]") {
   const std::size_t limit = std::max<std::size_t>(64, 8 * yt::available_concurrency());
   const auto start = std::chrono::steady_clock::now();
