@@ -185,6 +185,7 @@ int run_command(int argc, char** argv) {
   std::vector<std::string> unitary_files;
   bool cluster = false;
   std::string journal_file;
+  std::optional<double> rank_timeout;
   std::string threads_text = std::to_string(yt::available_concurrency());
   std::string seed = "0";
   qs::search_options options;
@@ -208,6 +209,11 @@ int run_command(int argc, char** argv) {
   app.add_option("--journal", journal_file,
                  "With --cluster: record each finished synthesis in this file, and take those "
                  "found there instead of running them again");
+  app.add_option("--rank-timeout", rank_timeout,
+                 "With --cluster: seconds without a heartbeat after which a rank counts as lost "
+                 "and its syntheses run on the other ranks (default 30)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.001, 1e6));
   app.add_option("--threads", threads_text, "Worker threads; 1 runs everything on this thread")
       ->type_name("UINT")
       ->capture_default_str();
@@ -279,6 +285,9 @@ int run_command(int argc, char** argv) {
 
   if (!journal_file.empty() && !cluster)
     throw qs::input_error("--journal needs --cluster");
+  if (rank_timeout && !cluster) {
+    throw qs::input_error("--rank-timeout needs --cluster");
+  }
   if (benchmark && topology != "linear")
     throw qs::input_error("--benchmark uses the linear topology");
   const auto make_job = [&](std::string name, qs::matrix unitary, std::uint64_t seed) {
@@ -357,7 +366,11 @@ int run_command(int argc, char** argv) {
   if (cluster) {
 #ifdef QSEARCH_WITH_MPI
     // On ranks other than 0 this serves syntheses until rank 0 is done, then exits.
-    yt::mpi_cluster executor(argc, argv, {.threads = threads, .journal = journal_file});
+    yt::cluster_options cluster_options{.threads = threads, .journal = journal_file};
+    if (rank_timeout) {
+      cluster_options.rank_timeout = std::chrono::milliseconds(std::llround(*rank_timeout * 1000));
+    }
+    yt::mpi_cluster executor(argc, argv, cluster_options);
     before_synthesis();
     reports = executor.map(synthesize_job, jobs);
     where = fmt::format("{} ranks of {}", executor.ranks(), where);
@@ -413,8 +426,10 @@ int run_command(int argc, char** argv) {
 int main(int argc, char** argv) {
   try {
     return run_command(argc, argv);
-  } catch (const yt::cluster_error&) {
-    return failure; // rank 0 has reported it: the MPI launcher may end it before we could
+  } catch (const yt::cluster_error& error) {
+    // Rank 0 has reported it: the MPI launcher may end it before we could. A journal that cannot
+    // be used is bad input.
+    return error.failure() == yt::cluster_failure::journal ? bad_input : failure;
 
   } catch (const qs::input_error& error) {
     fmt::print(stderr, "qsearch: {}\n", error.what());

@@ -149,6 +149,8 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
       {"qft3 --topology 0-7", "qubit 7"},
       {"qft3 --topology zigzag", "zigzag"},
       {"qft3 --threads 0", "threads"},
+      {"qft3 --rank-timeout 5", "--rank-timeout needs --cluster"},
+      {"qft3 --cluster --rank-timeout 0", "--rank-timeout"},
       {"qft3 --multistarts -1", "multistarts"},
       {"--benchmark --qasm x.qasm", "--benchmark"},
   };

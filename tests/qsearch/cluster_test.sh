@@ -2,11 +2,14 @@
 # qsearch --cluster on 3 ranks must give the circuits (same CNOTs, angles, distances, seeds) of a
 # single-process run, for the benchmark list and for a list of --unitary files; a rerun with
 # the journal must give them again without synthesizing anything.
-# Usage: cluster_test.sh MPIEXEC QSEARCH DATA_DIR
+# A journal that cannot be used (another program's, a directory, a device) is refused with exit
+# status 2.
+# Usage: cluster_test.sh MPIEXEC QSEARCH DATA_DIR JOURNAL_JOB
 set -uo pipefail
 mpiexec=$1
 qsearch=$2
 data=$3
+journal_job=$4
 # shellcheck source=../support/scratch.sh
 source "$(dirname "$0")/../support/scratch.sh"
 # Everything but the timings and the count of optimizer starts run, which depends on how far
@@ -37,4 +40,21 @@ timeout 300 "$mpiexec" -n 3 "$qsearch" --cluster "${args[@]}" --json --multistar
 # Taken from the journal: the very same reports, timings included.
 cmp "$work/files_cluster" "$work/files_again" || fail "the rerun from the journal differs"
 echo "unitary files: $(wc -l <"$work/files_cluster") circuits equal, rerun from the journal"
+
+# A journal that cannot be used is bad input: exit 2, one message naming the file.
+refused() { # expected message, then the journal
+  timeout 60 "$mpiexec" -n 3 "$qsearch" --cluster --journal "$2" --quiet qft2 >"$work/out" \
+    2>"$work/err"
+  local status=$?
+  ((status == 2)) || fail "--journal $2 exited $status, not 2: $(cat "$work/err")"
+  grep -qF -- "$1" "$work/err" || fail "--journal $2: no message '$1' in $(cat "$work/err")"
+}
+refused "yt journal /dev/null: it is not a regular file" /dev/null
+refused "yt journal $work: it is a directory" "$work"
+printf 'yieldtasks journal 1\nold records' >"$work/old"
+refused "another journal format (yieldtasks journal 1)" "$work/old"
+timeout 60 "$journal_job" --journal "$work/foreign" --items 3 >/dev/null 2>&1 ||
+  fail "journal_job could not write a journal"
+refused "yt journal $work/foreign: it was written by another program or build" "$work/foreign"
+echo "unusable journals: refused with exit status 2"
 echo "ok"
