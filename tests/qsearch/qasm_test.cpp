@@ -10,6 +10,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <support/mutate.hpp>
+
 #include <qsearch/gates.hpp>
 #include <qsearch/qasm.hpp>
 #include <qsearch/random.hpp>
@@ -382,24 +384,7 @@ TEST_CASE("mutated QASM either parses or throws input_error", "[qsearch][qasm]")
   const std::string alphabet = "();,[]qpi0123456789.-+*/^e \n\"/\x80{ux";
   int parsed = 0;
   for (int trial = 0; trial < 20000; ++trial) {
-    std::string text = valid;
-    const int edits = 1 + static_cast<int>(random.next() % 4);
-    for (int e = 0; e < edits && !text.empty(); ++e) {
-      const std::size_t at = random.next() % text.size();
-      switch (random.next() % 4) {
-      case 0:
-        text.erase(at, 1);
-        break;
-      case 1:
-        text.insert(at, 1, alphabet[random.next() % alphabet.size()]);
-        break;
-      case 2:
-        text[at] = static_cast<char>(random.next() % 256);
-        break;
-      default:
-        text.resize(at);
-      }
-    }
+    const std::string text = yt_test::mutate_bytes(valid, random, alphabet);
     try {
       const qs::circuit_gates circuit = qs::parse_qasm(text);
       ++parsed;

@@ -10,6 +10,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <support/mutate.hpp>
 #include <support/temp_dir.hpp>
 
 #include <qsearch/random.hpp>
@@ -94,28 +95,8 @@ std::string fresh_name(int trial, const std::string& suffix) {
   return "fuzz_" + std::to_string(trial) + "_" + suffix;
 }
 
-// Replaces 1-4 random bytes, inserts, deletes or truncates, as the QASM fuzz test does.
-std::string mutate_bytes(std::string bytes, qs::splitmix64& random) {
-  constexpr std::string_view alphabet = "0123456789.-+eEj() ,\n#'TF(x";
-  const int edits = 1 + static_cast<int>(random.next() % 4);
-  for (int e = 0; e < edits && !bytes.empty(); ++e) {
-    const std::size_t at = random.next() % bytes.size();
-    switch (random.next() % 4) {
-    case 0:
-      bytes.erase(at, 1);
-      break;
-    case 1:
-      bytes.insert(at, 1, alphabet[random.next() % alphabet.size()]);
-      break;
-    case 2:
-      bytes[at] = static_cast<char>(random.next() % 256);
-      break;
-    default:
-      bytes.resize(at);
-    }
-  }
-  return bytes;
-}
+// The mutations' inserted bytes: digits, signs, the parts of complex numbers and npy headers.
+constexpr std::string_view fuzz_alphabet = "0123456789.-+eEj() ,\n#'TF(x";
 
 } // namespace
 
@@ -499,7 +480,8 @@ TEST_CASE("mutated unitary files parse to the right unitary or throw input_error
     std::ifstream in(dir / name, std::ios::binary);
     const std::string original{std::istreambuf_iterator<char>(in), {}};
     for (int trial = 0; trial < 1500; ++trial) {
-      const auto file = dir.write(fresh_name(trial, name), mutate_bytes(original, random));
+      const auto file = dir.write(fresh_name(trial, name),
+                                  yt_test::mutate_bytes(original, random, fuzz_alphabet));
       try {
         const qs::matrix u = qs::read_unitary(file);
         REQUIRE(u.rows() == u.cols());
