@@ -14,8 +14,9 @@ namespace {
 qs::structure linear_structure(int qubits, int cnots) {
   const std::vector<qs::coupling_edge> edges = qs::linear_topology(qubits);
   qs::structure s{qubits, qs::layer_kind::four_param, {}};
-  for (int l = 0; l < cnots; ++l)
+  for (int l = 0; l < cnots; ++l) {
     s.layers.push_back(edges[static_cast<std::size_t>(l) % edges.size()]);
+  }
   return s;
 }
 

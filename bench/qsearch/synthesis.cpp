@@ -33,8 +33,9 @@ constexpr python_reference python_qsearch[] = {{"qft2", 0.05}, {"hhl", 0.46},   
 bool check(const qs::search_result& r, const qs::matrix& target, const std::string& what) {
   const double d =
       qs::distance(target, qs::circuit_unitary(qs::parse_qasm(qs::to_qasm(r.circuit))));
-  if (!r.solved || d < 1e-10)
+  if (!r.solved || d < 1e-10) {
     return true;
+  }
   fmt::print(stderr, "bench_qsearch: {}: reported solved but d = {:.2e}\n", what, d);
   return false;
 }

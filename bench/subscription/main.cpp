@@ -36,8 +36,9 @@ std::vector<std::string> split(const std::string& text) {
   std::size_t start = 0;
   while (start <= text.size()) {
     const std::size_t comma = std::min(text.find(',', start), text.size());
-    if (comma > start)
+    if (comma > start) {
       parts.push_back(text.substr(start, comma - start));
+    }
     start = comma + 1;
   }
   return parts;
@@ -46,9 +47,11 @@ std::vector<std::string> split(const std::string& text) {
 int os_threads() {
   std::ifstream status("/proc/self/status");
   std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("Threads:", 0) == 0)
+  while (std::getline(status, line)) {
+    if (line.rfind("Threads:", 0) == 0) {
       return std::stoi(line.substr(8));
+    }
+  }
   return -1;
 }
 
@@ -94,8 +97,9 @@ int run_child(const std::string& strategy_name, const std::vector<std::string>& 
   const auto strategies = subscription::available_strategies();
   const auto found = std::ranges::find_if(
       strategies, [&](const subscription::strategy& s) { return s.name == strategy_name; });
-  if (found == strategies.end())
+  if (found == strategies.end()) {
     throw std::runtime_error("unknown strategy " + strategy_name);
+  }
 
   rusage before{};
   getrusage(RUSAGE_SELF, &before);
@@ -139,14 +143,17 @@ nlohmann::json run_in_child(const std::string& self, const std::string& strategy
                                           "--multistarts {} --seed {}",
                                           self, strategy, targets, threads, multistarts, seed);
   FILE* pipe = popen(command.c_str(), "r");
-  if (!pipe)
+  if (!pipe) {
     throw std::runtime_error("cannot start " + command);
+  }
   std::string output;
   std::array<char, 65536> buffer{};
-  while (const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
+  while (const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) {
     output.append(buffer.data(), n);
-  if (pclose(pipe) != 0)
+  }
+  if (pclose(pipe) != 0) {
     throw std::runtime_error("the run failed: " + command);
+  }
   return nlohmann::json::parse(output);
 }
 
@@ -185,40 +192,46 @@ int main(int argc, char** argv) try {
                                      : targets_text == "single"
                                          ? std::vector<std::string>{"toffoli"}
                                          : split(targets_text);
-  if (!child.empty())
+  if (!child.empty()) {
     return run_child(child, targets, threads, multistarts, seed);
+  }
 
   std::vector<std::string> strategies;
-  for (const subscription::strategy& s : subscription::available_strategies())
+  for (const subscription::strategy& s : subscription::available_strategies()) {
     strategies.push_back(s.name);
-  if (!strategies_text.empty())
+  }
+  if (!strategies_text.empty()) {
     strategies = split(strategies_text);
+  }
   std::string target_list;
-  for (const std::string& t : targets)
+  for (const std::string& t : targets) {
     target_list += (target_list.empty() ? "" : ",") + t;
+  }
 
   // popen runs a shell, whose /proc/self/exe is the shell: resolve ours first.
   const std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
   std::map<std::string, std::vector<nlohmann::json>> runs;
   nlohmann::json reference;
   bool identical = true;
-  for (int round = 0; round < repeat; ++round)
+  for (int round = 0; round < repeat; ++round) {
     for (const std::string& s : strategies) {
       nlohmann::json run = run_in_child(self, s, target_list, threads, multistarts, seed);
       fmt::print(stderr, "round {} {:<15} {:.3f} s\n", round + 1, s, run["wall"].get<double>());
-      if (reference.is_null())
+      if (reference.is_null()) {
         reference = run["circuits"];
-      else if (run["circuits"] != reference) {
+      } else if (run["circuits"] != reference) {
         identical = false;
         fmt::print(stderr, "bench_subscription: {} produced different circuits\n", s);
       }
       runs[s].push_back(std::move(run));
     }
+  }
 
   const auto median_of = [&](const std::string& s, const char* key) {
     std::vector<double> values;
-    for (const nlohmann::json& r : runs[s])
+    for (const nlohmann::json& r : runs[s]) {
       values.push_back(r[key].get<double>());
+    }
     return yt_bench::median(values);
   };
   const double yt_median = runs.count("yieldtasks") ? median_of("yieldtasks", "wall") : 0;
@@ -243,8 +256,9 @@ int main(int argc, char** argv) try {
   }
   if (!json_file.empty()) {
     nlohmann::json all;
-    for (const auto& [s, list] : runs)
+    for (const auto& [s, list] : runs) {
       all[s] = list;
+    }
     std::ofstream(json_file) << all.dump(1) << '\n';
   }
   if (!identical) {

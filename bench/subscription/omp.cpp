@@ -10,8 +10,9 @@ namespace {
 struct omp_for_each {
   template <class Body> void operator()(std::size_t n, Body&& body) const {
 #pragma omp taskloop grainsize(1) shared(body)
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < n; ++i) {
       body(i);
+    }
   }
 };
 

@@ -75,10 +75,11 @@ template <class ForEach> struct blocking_mapper {
     std::vector<value_type> out(n);
     const auto first = std::ranges::begin(range);
     for_each(n, [&](std::size_t i) {
-      if constexpr (task_value<call_result>::is_task)
+      if constexpr (task_value<call_result>::is_task) {
         out[i] = yt::inline_executor{}.sync_wait(fn(first[static_cast<std::ptrdiff_t>(i)]));
-      else
+      } else {
         out[i] = fn(first[static_cast<std::ptrdiff_t>(i)]);
+      }
     });
     return ready<std::vector<value_type>>{std::move(out)};
   }
@@ -92,8 +93,9 @@ template <class Mapper> qs::search_result synthesize_blocking(Mapper mapper, con
 /// The inner levels run serially on the calling thread.
 struct serial_for_each {
   template <class Body> void operator()(std::size_t n, Body&& body) const {
-    for (std::size_t i = 0; i < n; ++i)
+    for (std::size_t i = 0; i < n; ++i) {
       body(i);
+    }
   }
 };
 

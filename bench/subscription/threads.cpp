@@ -13,11 +13,13 @@ template <class Body> void on_fresh_threads(std::size_t n, int threads, Body&& b
   std::atomic<std::size_t> next{0};
   std::vector<std::jthread> workers;
   const std::size_t count = std::min(n, static_cast<std::size_t>(threads));
-  for (std::size_t t = 0; t < count; ++t)
+  for (std::size_t t = 0; t < count; ++t) {
     workers.emplace_back([&] {
-      for (std::size_t i = next++; i < n; i = next++)
+      for (std::size_t i = next++; i < n; i = next++) {
         body(i);
+      }
     });
+  }
 }
 
 // Every map call starts its own hardware-thread-count threads: the seed's oversubscription.

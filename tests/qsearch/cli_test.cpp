@@ -40,8 +40,9 @@ command_result run_qsearch(const std::string& arguments) {
   REQUIRE(pipe != nullptr);
   std::string out;
   std::array<char, 4096> buffer{};
-  while (const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe))
+  while (const std::size_t n = std::fread(buffer.data(), 1, buffer.size(), pipe)) {
     out.append(buffer.data(), n);
+  }
   const int status = ::pclose(pipe);
   std::ifstream err_stream(err_file);
   std::stringstream err;
@@ -127,8 +128,9 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
   dir.write("size6.txt", [] {
     std::string text;
     for (int i = 0; i < 6; ++i) {
-      for (int j = 0; j < 6; ++j)
+      for (int j = 0; j < 6; ++j) {
         text += i == j ? "1 " : "0 ";
+      }
       text += "\n";
     }
     return text;
@@ -173,16 +175,18 @@ TEST_CASE("qsearch exits with 3 when the CNOT limit stops the search", "[qsearch
 TEST_CASE("qsearch --list names every built-in target", "[qsearch][cli]") {
   const command_result r = run_qsearch("--list");
   REQUIRE(r.exit_code == 0);
-  for (const qs::target_info& t : qs::list_targets())
+  for (const qs::target_info& t : qs::list_targets()) {
     CHECK(r.out.find(t.name) != std::string::npos);
+  }
 }
 
 TEST_CASE("qsearch --benchmark prints a table of the seed's eight targets", "[qsearch][cli]") {
   const command_result r = run_qsearch("--benchmark --multistarts 4");
   REQUIRE(r.exit_code == 0);
   for (const std::string name :
-       {"qft2", "qft3", "fredkin", "toffoli", "peres", "or", "miro", "hhl"})
+       {"qft2", "qft3", "fredkin", "toffoli", "peres", "or", "miro", "hhl"}) {
     CHECK(r.out.find("\n" + name + " ") != std::string::npos);
+  }
   CHECK(r.out.find("8 syntheses") != std::string::npos);
 }
 

@@ -15,8 +15,9 @@ qs::structure random_structure(int qubits, int layers, qs::layer_kind kind, std:
   qs::structure s{qubits, kind, {}};
   for (int l = 0; l < layers; ++l) {
     qs::coupling_edge e = edges[random.next() % edges.size()];
-    if (random.next() % 2)
+    if (random.next() % 2) {
       std::swap(e.control, e.target);
+    }
     s.layers.push_back(e);
   }
   return s;
@@ -31,8 +32,8 @@ std::vector<double> random_point(int count, std::uint64_t seed) {
 
 TEST_CASE("the analytic gradient matches central differences on random circuits",
           "[qsearch][cost]") {
-  for (const qs::layer_kind kind : {qs::layer_kind::four_param, qs::layer_kind::five_param})
-    for (int qubits = 1; qubits <= 4; ++qubits)
+  for (const qs::layer_kind kind : {qs::layer_kind::four_param, qs::layer_kind::five_param}) {
+    for (int qubits = 1; qubits <= 4; ++qubits) {
       for (std::uint64_t seed = 0; seed < 5; ++seed) {
         const int layers = qubits == 1 ? 0 : static_cast<int>(2 + seed);
         const qs::structure s = random_structure(qubits, layers, kind, seed);
@@ -56,6 +57,8 @@ TEST_CASE("the analytic gradient matches central differences on random circuits"
         CHECK(max_gradient > 1e-3);
         CHECK(max_error / max_gradient < 1e-6);
       }
+    }
+  }
 }
 
 TEST_CASE("the distance is zero for a circuit's own unitary and matches the QASM gates",

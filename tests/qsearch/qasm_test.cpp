@@ -31,17 +31,20 @@ double phase_error(const qs::matrix& a, const qs::matrix& b) {
 
 qs::matrix kron(const qs::matrix& a, const qs::matrix& b) {
   qs::matrix out(a.rows() * b.rows(), a.cols() * b.cols());
-  for (Eigen::Index i = 0; i < a.rows(); ++i)
-    for (Eigen::Index j = 0; j < a.cols(); ++j)
+  for (Eigen::Index i = 0; i < a.rows(); ++i) {
+    for (Eigen::Index j = 0; j < a.cols(); ++j) {
       out.block(i * b.rows(), j * b.cols(), b.rows(), b.cols()) = a(i, j) * b;
+    }
+  }
   return out;
 }
 
 // The n-qubit unitary of `g` on qubit `q`, qubit 0 the leftmost Kronecker factor.
 qs::matrix on_qubit(int n, int q, const qs::matrix2& g) {
   qs::matrix out = qs::matrix::Identity(1, 1);
-  for (int k = 0; k < n; ++k)
+  for (int k = 0; k < n; ++k) {
     out = kron(out, k == q ? qs::matrix(g) : qs::matrix(qs::matrix2::Identity()));
+  }
   return out;
 }
 
@@ -66,11 +69,12 @@ qs::matrix cnot(int n, int control, int target) {
 qs::matrix kron_unitary(const qs::circuit_gates& circuit) {
   const Eigen::Index dim = Eigen::Index{1} << circuit.qubits;
   qs::matrix u = qs::matrix::Identity(dim, dim);
-  for (const qs::gate& g : circuit.gates)
+  for (const qs::gate& g : circuit.gates) {
     u = (g.type == qs::gate::kind::cx
              ? cnot(circuit.qubits, g.qubit, g.target)
              : on_qubit(circuit.qubits, g.qubit, qs::u3_matrix(g.theta, g.phi, g.lambda))) *
         u;
+  }
   return u;
 }
 
@@ -146,8 +150,9 @@ TEST_CASE("u3_angles reproduces any single-qubit unitary up to phase", "[qsearch
     cases.push_back(diagonal);
     cases.push_back(x * diagonal);
   }
-  for (std::uint64_t seed = 0; seed < 300; ++seed)
+  for (std::uint64_t seed = 0; seed < 300; ++seed) {
     cases.push_back(std::polar(1.0, random.angle()) * qs::haar_random_unitary(1, seed));
+  }
 
   for (const qs::matrix2& u : cases) {
     const auto [theta, phi, lambda] = qs::u3_angles(u);
@@ -182,14 +187,16 @@ TEST_CASE("to_qasm writes the header and one gate per line", "[qsearch][qasm]") 
 TEST_CASE("QASM text round-trips bit-exactly", "[qsearch][qasm]") {
   qs::splitmix64 random(3);
   qs::circuit_gates circuit{3, {}};
-  for (int k = 0; k < 60; ++k)
+  for (int k = 0; k < 60; ++k) {
     circuit.gates.push_back(k % 3 == 2 ? qs::gate::cx(k % 3, (k + 1) % 3)
                                        : qs::gate::u3(k % 3, random.angle() - pi, random.angle(),
                                                       -random.uniform() * 1e-300));
+  }
   using limits = std::numeric_limits<double>;
   for (const double extreme : {0.0, -0.0, limits::denorm_min(), -limits::min(), limits::max(),
-                               -limits::max(), limits::epsilon(), pi, 1.0 / 3})
+                               -limits::max(), limits::epsilon(), pi, 1.0 / 3}) {
     circuit.gates.push_back(qs::gate::u3(1, extreme, -extreme, extreme * 0.7));
+  }
 
   const qs::circuit_gates parsed = qs::parse_qasm(qs::to_qasm(circuit));
   REQUIRE(parsed.qubits == 3);
@@ -230,7 +237,7 @@ TEST_CASE("h then cx makes a Bell state", "[qsearch][qasm]") {
 }
 
 TEST_CASE("circuit_unitary equals the product of Kronecker-built gates", "[qsearch][qasm]") {
-  for (int qubits = 1; qubits <= 4; ++qubits)
+  for (int qubits = 1; qubits <= 4; ++qubits) {
     for (std::uint64_t seed = 0; seed < 5; ++seed) {
       const qs::circuit_gates circuit = random_circuit(qubits, 12, seed);
       INFO(qs::to_qasm(circuit));
@@ -242,6 +249,7 @@ TEST_CASE("circuit_unitary equals the product of Kronecker-built gates", "[qsear
       }
       CHECK(qs::circuit_unitary_little_endian(circuit) == qs::circuit_unitary(mirrored));
     }
+  }
   CHECK(qs::circuit_unitary(qs::circuit_gates{0, {}}) == qs::matrix::Identity(1, 1));
 }
 
@@ -309,8 +317,9 @@ measure r[0] -> c[0];
                                       on(2, qs::rz_matrix(std::sqrt(0.5))),
                                       on(0, qs::u3_matrix(0.5, std::tan(0.5), 1e-3))};
   qs::matrix expected = qs::matrix::Identity(8, 8);
-  for (const qs::matrix& step : steps)
+  for (const qs::matrix& step : steps) {
     expected = step * expected;
+  }
 
   const qs::circuit_gates parsed = qs::parse_qasm(program);
   CHECK(parsed.qubits == 3);

@@ -16,8 +16,9 @@ namespace {
 
 int count_cnots(const qs::circuit_gates& circuit) {
   int cnots = 0;
-  for (const qs::gate& g : circuit.gates)
+  for (const qs::gate& g : circuit.gates) {
     cnots += g.type == qs::gate::kind::cx;
+  }
   return cnots;
 }
 
@@ -40,8 +41,9 @@ std::vector<int> synthesize_seeds(yt::thread_pool& pool, const std::string& name
 
 void check_cnots(const std::string& name, int expected) {
   yt::thread_pool pool;
-  for (const int cnots : synthesize_seeds(pool, name))
+  for (const int cnots : synthesize_seeds(pool, name)) {
     CHECK(cnots == expected);
+  }
 }
 
 } // namespace

@@ -69,9 +69,9 @@ TEST_CASE("the search stops at max_cnots and returns its best unsolved circuit",
 
 TEST_CASE("both layer kinds and both optimizers solve qft2 and hhl", "[qsearch][search]") {
   yt::thread_pool pool;
-  for (const qs::layer_kind layers : {qs::layer_kind::four_param, qs::layer_kind::five_param})
+  for (const qs::layer_kind layers : {qs::layer_kind::four_param, qs::layer_kind::five_param}) {
     for (const qs::optimizer_kind optimizer :
-         {qs::optimizer_kind::lbfgs, qs::optimizer_kind::levenberg_marquardt})
+         {qs::optimizer_kind::lbfgs, qs::optimizer_kind::levenberg_marquardt}) {
       for (const auto& [name, cnots] : {std::pair{"qft2", 3}, std::pair{"hhl", 3}}) {
         qs::search_options options;
         options.layers = layers;
@@ -84,6 +84,8 @@ TEST_CASE("both layer kinds and both optimizers solve qft2 and hhl", "[qsearch][
         CHECK(result.shape.cnot_count() == cnots);
         CHECK(yt_test::distance_from_qasm(result, target) < 1e-10);
       }
+    }
+  }
 }
 
 TEST_CASE("other topologies give circuits whose CNOTs are all on allowed edges",
@@ -97,9 +99,11 @@ TEST_CASE("other topologies give circuits whose CNOTs are all on allowed edges",
     INFO(topology);
     CHECK(result.solved);
     CHECK(yt_test::distance_from_qasm(result, target) < 1e-10);
-    for (const qs::gate& g : result.circuit.gates)
-      if (g.type == qs::gate::kind::cx)
+    for (const qs::gate& g : result.circuit.gates) {
+      if (g.type == qs::gate::kind::cx) {
         CHECK(std::ranges::find(options.topology, qs::coupling_edge{g.qubit, g.target}) !=
               options.topology.end());
+      }
+    }
   }
 }

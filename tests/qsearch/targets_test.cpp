@@ -11,9 +11,11 @@ namespace {
 
 // The column a permutation target sends basis state `from` to (it must be a permutation).
 int image(const qs::matrix& u, int from) {
-  for (int to = 0; to < u.rows(); ++to)
-    if (std::abs(u(to, from) - 1.0) < 1e-15)
+  for (int to = 0; to < u.rows(); ++to) {
+    if (std::abs(u(to, from) - 1.0) < 1e-15) {
       return to;
+    }
+  }
   return -1;
 }
 
@@ -36,9 +38,11 @@ TEST_CASE("the QFT targets are omega^(xy)/sqrt(N)", "[qsearch][targets]") {
   const qs::complex i(0, 1);
   const qs::complex expected[4][4] = {
       {1, 1, 1, 1}, {1, i, -1.0, -i}, {1, -1.0, 1, -1.0}, {1, -i, -1.0, i}};
-  for (int r = 0; r < 4; ++r)
-    for (int c = 0; c < 4; ++c)
+  for (int r = 0; r < 4; ++r) {
+    for (int c = 0; c < 4; ++c) {
       CHECK(std::abs(q(r, c) - expected[r][c] / 2.0) < 1e-15);
+    }
+  }
   const qs::matrix q3 = qs::make_target("qft3");
   CHECK(std::abs(q3(3, 5) - std::polar(1 / std::sqrt(8.0), 2 * std::numbers::pi * 15 / 8)) < 1e-15);
 }

@@ -144,8 +144,9 @@ TEST_CASE("bad unitary files give a one-line error naming the problem", "[qsearc
   const yt_test::temp_dir dir("qsearch_io_test");
   std::string size6;
   for (int i = 0; i < 6; ++i) {
-    for (int j = 0; j < 6; ++j)
+    for (int j = 0; j < 6; ++j) {
       size6 += i == j ? "1 " : "0 ";
+    }
     size6 += '\n';
   }
   const std::string valid_header =

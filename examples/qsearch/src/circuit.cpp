@@ -9,25 +9,128 @@
 
 namespace qs {
 
+namespace {
+
+constexpr double pi = std::numbers::pi;
+
+// Into (−π, π]. std::remainder is exact, so the angle moves only by a multiple of the rounded
+// 2π: a phase change of a few 1e-16.
+double wrap_angle(double x) {
+  const double r = std::remainder(x, 2 * pi);
+  return r <= -pi ? r + 2 * pi : r;
+}
+
+} // namespace
+
+std::array<double, 3> u3_angles(const matrix2& u) {
+  // u = e^{iα}·[[c, −e^{iλ}s], [e^{iφ}s, e^{i(φ+λ)}c]] with c = cos(θ/2) ≥ 0, s = sin(θ/2) ≥ 0.
+  // Each phase comes from one entry: halving a sum of phases would be off by π, as phases are
+  // known only modulo 2π. The phases of the two larger entries are taken as they are and the
+  // smaller entries only fix what remains; a small entry's phase is then only as good as its
+  // absolute error over its size, but it is multiplied by that size again when the gate is
+  // rebuilt, so the result is accurate to the rounding in u even when s or c is 1e-17 of noise.
+  // An entry that is exactly zero has no phase: its angle is free and set to 0.
+  const double c = std::abs(u(0, 0));
+  const double s = std::abs(u(1, 0));
+  const double theta = 2 * std::atan2(s, c);
+  if (s <= c) {
+    const double alpha = std::arg(u(0, 0));
+    const double phi = s == 0 ? 0.0 : wrap_angle(std::arg(u(1, 0)) - alpha);
+    return {theta, phi, wrap_angle(std::arg(u(1, 1)) - alpha - phi)};
+  }
+  const double alpha = c == 0 ? std::arg(u(1, 0)) : std::arg(u(0, 0));
+  return {theta, wrap_angle(std::arg(u(1, 0)) - alpha), wrap_angle(std::arg(-u(0, 1)) - alpha)};
+}
+
+namespace {
+
+// Column j of the result is the circuit applied to basis state j, so each gate acts on every
+// column as on a state vector: a U3 mixes the pairs of entries whose indices differ only in its
+// bit, a CX swaps the pairs that have the control bit set and differ only in the target bit.
+matrix unitary_with_bits(const circuit_gates& circuit, bool big_endian) {
+  if (circuit.qubits < 0 || circuit.qubits > 30) {
+    throw std::invalid_argument(
+        fmt::format("circuit_unitary: {} qubits is not in [0, 30]", circuit.qubits));
+  }
+  const auto valid = [&](int q) { return q >= 0 && q < circuit.qubits; };
+  for (const gate& g : circuit.gates) {
+    if (!valid(g.qubit) ||
+        (g.type == gate::kind::cx && (!valid(g.target) || g.target == g.qubit))) {
+      throw std::invalid_argument(
+          fmt::format("circuit_unitary: a gate on qubits {} and {} in a {}-qubit circuit", g.qubit,
+                      g.target, circuit.qubits));
+    }
+  }
+
+  const Eigen::Index n = Eigen::Index{1} << circuit.qubits;
+  const auto bit_of = [&](int q) {
+    return Eigen::Index{1} << (big_endian ? circuit.qubits - 1 - q : q);
+  };
+  matrix v = matrix::Identity(n, n);
+  for (const gate& g : circuit.gates) {
+    if (g.type == gate::kind::cx) {
+      const Eigen::Index control = bit_of(g.qubit);
+      const Eigen::Index target = bit_of(g.target);
+      for (Eigen::Index j = 0; j < n; ++j) {
+        complex* column = v.col(j).data();
+        for (Eigen::Index i = 0; i < n; ++i) {
+          if ((i & control) != 0 && (i & target) == 0) {
+            std::swap(column[i], column[i | target]);
+          }
+        }
+      }
+      continue;
+    }
+    const matrix2 u = u3_matrix(g.theta, g.phi, g.lambda);
+    const Eigen::Index bit = bit_of(g.qubit);
+    for (Eigen::Index j = 0; j < n; ++j) {
+      complex* column = v.col(j).data();
+      for (Eigen::Index block = 0; block < n; block += 2 * bit) {
+        for (Eigen::Index i = block; i < block + bit; ++i) {
+          const complex low = column[i];
+          const complex high = column[i + bit];
+          column[i] = u(0, 0) * low + u(0, 1) * high;
+          column[i + bit] = u(1, 0) * low + u(1, 1) * high;
+        }
+      }
+    }
+  }
+  return v;
+}
+
+} // namespace
+
+matrix circuit_unitary(const circuit_gates& circuit) {
+  return unitary_with_bits(circuit, true);
+}
+
+matrix circuit_unitary_little_endian(const circuit_gates& circuit) {
+  return unitary_with_bits(circuit, false);
+}
+
 std::vector<coupling_edge> linear_topology(int qubits) {
   std::vector<coupling_edge> edges;
-  for (int q = 0; q + 1 < qubits; ++q)
+  for (int q = 0; q + 1 < qubits; ++q) {
     edges.push_back({q, q + 1});
+  }
   return edges;
 }
 
 std::vector<coupling_edge> ring_topology(int qubits) {
   std::vector<coupling_edge> edges = linear_topology(qubits);
-  if (qubits >= 3)
+  if (qubits >= 3) {
     edges.push_back({qubits - 1, 0});
+  }
   return edges;
 }
 
 std::vector<coupling_edge> all_to_all_topology(int qubits) {
   std::vector<coupling_edge> edges;
-  for (int i = 0; i < qubits; ++i)
-    for (int j = i + 1; j < qubits; ++j)
+  for (int i = 0; i < qubits; ++i) {
+    for (int j = i + 1; j < qubits; ++j) {
       edges.push_back({i, j});
+    }
+  }
   return edges;
 }
 
@@ -36,43 +139,53 @@ namespace {
 int parse_qubit(std::string_view text, std::string_view edge, int qubits) {
   int value = -1;
   const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (error != std::errc{} || end != text.data() + text.size())
+  if (error != std::errc{} || end != text.data() + text.size()) {
     throw input_error(fmt::format("topology: edge '{}' is not of the form C-T", edge));
-  if (value < 0 || value >= qubits)
+  }
+  if (value < 0 || value >= qubits) {
     throw input_error(fmt::format(
         "topology: edge '{}' names qubit {}, but the target has {} qubits", edge, value, qubits));
+  }
   return value;
 }
 
 } // namespace
 
 std::vector<coupling_edge> parse_topology(std::string_view text, int qubits) {
-  if (text == "linear")
+  if (text == "linear") {
     return linear_topology(qubits);
-  if (text == "ring")
+  }
+  if (text == "ring") {
     return ring_topology(qubits);
-  if (text == "all")
+  }
+  if (text == "all") {
     return all_to_all_topology(qubits);
+  }
   std::vector<coupling_edge> edges;
   while (!text.empty()) {
     const std::size_t comma = text.find(',');
     const std::string_view edge = text.substr(0, comma);
     text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
     const std::size_t dash = edge.find('-');
-    if (dash == std::string_view::npos)
+    if (dash == std::string_view::npos) {
       throw input_error(fmt::format(
           "topology: '{}' is neither linear, ring, all nor an edge list like 0-1,1-2", edge));
+    }
     const coupling_edge parsed{parse_qubit(edge.substr(0, dash), edge, qubits),
                                parse_qubit(edge.substr(dash + 1), edge, qubits)};
-    if (parsed.control == parsed.target)
+    if (parsed.control == parsed.target) {
       throw input_error(fmt::format("topology: edge '{}' joins a qubit to itself", edge));
-    for (const coupling_edge& seen : edges)
-      if (seen == parsed)
+    }
+    for (const coupling_edge& seen : edges) {
+      if (seen == parsed) {
         throw input_error(fmt::format("topology: edge '{}' is listed twice", edge));
+      }
+    }
     edges.push_back(parsed);
   }
-  if (edges.empty() && qubits > 1)
+  if (edges.empty() && qubits > 1) {
     throw input_error("topology: no edges given");
+  }
   return edges;
 }
 
@@ -99,8 +212,9 @@ std::vector<operation> compile(const structure& s) {
   using kind = operation::kind;
   std::vector<operation> ops;
   ops.reserve(static_cast<std::size_t>(s.qubits + 3 * s.cnot_count()));
-  for (int q = 0; q < s.qubits; ++q)
+  for (int q = 0; q < s.qubits; ++q) {
     ops.push_back({kind::u3, q, q, 3 * q});
+  }
   int next = 3 * s.qubits;
   const bool four = s.kind == layer_kind::four_param;
   for (const coupling_edge& edge : s.layers) {
@@ -117,7 +231,6 @@ namespace {
 // second(p[1])·Ry(p[0]): Ry first, then the rotation `second`, with both derivatives
 // (d/dt R(t) = R(t + pi) / 2 for every Pauli rotation R).
 matrix2 ry_then(matrix2 (*second)(double), const double* p, matrix2* derivatives) {
-  constexpr double pi = std::numbers::pi;
   const matrix2 ry = ry_matrix(p[0]);
   const matrix2 after = second(p[1]);
   if (derivatives) {
@@ -132,7 +245,6 @@ matrix2 ry_then(matrix2 (*second)(double), const double* p, matrix2* derivatives
 matrix2 single_qubit_matrix(operation::kind type, const double* p, matrix2* derivatives) {
   using kind = operation::kind;
   // d/dt R(t) = R(t + pi) / 2 for every Pauli rotation R.
-  constexpr double pi = std::numbers::pi;
   switch (type) {
   case kind::u3: {
     if (derivatives) {
@@ -171,8 +283,9 @@ circuit_gates to_gates(const structure& s, std::span<const double> parameters) {
   std::vector<std::optional<matrix2>> pending(static_cast<std::size_t>(s.qubits));
   const auto flush = [&](int q) {
     auto& gate_matrix = pending[static_cast<std::size_t>(q)];
-    if (!gate_matrix)
+    if (!gate_matrix) {
       return;
+    }
     const auto [theta, phi, lambda] = u3_angles(*gate_matrix);
     out.gates.push_back(gate::u3(q, theta, phi, lambda));
     gate_matrix.reset();
@@ -188,8 +301,9 @@ circuit_gates to_gates(const structure& s, std::span<const double> parameters) {
     auto& gate_matrix = pending[static_cast<std::size_t>(op.qubit)];
     gate_matrix = gate_matrix ? matrix2(g * *gate_matrix) : g;
   }
-  for (int q = 0; q < s.qubits; ++q)
+  for (int q = 0; q < s.qubits; ++q) {
     flush(q);
+  }
   return out;
 }
 

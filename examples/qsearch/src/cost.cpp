@@ -13,20 +13,21 @@ void apply_left(complex* a, int n, int s, const matrix2& g) {
   const complex g00 = g(0, 0), g01 = g(0, 1), g10 = g(1, 0), g11 = g(1, 1);
   for (int c = 0; c < n; ++c) {
     complex* column = a + static_cast<std::ptrdiff_t>(c) * n;
-    for (int block = 0; block < n; block += 2 * s)
+    for (int block = 0; block < n; block += 2 * s) {
       for (int r = block; r < block + s; ++r) {
         const complex x = column[r];
         const complex y = column[r + s];
         column[r] = g00 * x + g01 * y;
         column[r + s] = g10 * x + g11 * y;
       }
+    }
   }
 }
 
 // a ← a·(I⊗g⊗I), g acting on the column-index bit `s`.
 void apply_right(complex* a, int n, int s, const matrix2& g) {
   const complex g00 = g(0, 0), g01 = g(0, 1), g10 = g(1, 0), g11 = g(1, 1);
-  for (int block = 0; block < n; block += 2 * s)
+  for (int block = 0; block < n; block += 2 * s) {
     for (int c = block; c < block + s; ++c) {
       complex* x = a + static_cast<std::ptrdiff_t>(c) * n;
       complex* y = x + static_cast<std::ptrdiff_t>(s) * n;
@@ -37,31 +38,36 @@ void apply_right(complex* a, int n, int s, const matrix2& g) {
         y[r] = xr * g01 + yr * g11;
       }
     }
+  }
 }
 
 // a ← CX·a: rows with the control bit set swap across the target bit.
 void apply_cx_left(complex* a, int n, int control, int target) {
   for (int c = 0; c < n; ++c) {
     complex* column = a + static_cast<std::ptrdiff_t>(c) * n;
-    for (int r = 0; r < n; ++r)
-      if ((r & control) && !(r & target))
+    for (int r = 0; r < n; ++r) {
+      if ((r & control) && !(r & target)) {
         std::swap(column[r], column[r | target]);
+      }
+    }
   }
 }
 
 // a ← a·CX: the same permutation of columns.
 void apply_cx_right(complex* a, int n, int control, int target) {
-  for (int c = 0; c < n; ++c)
-    if ((c & control) && !(c & target))
+  for (int c = 0; c < n; ++c) {
+    if ((c & control) && !(c & target)) {
       std::swap_ranges(a + static_cast<std::ptrdiff_t>(c) * n,
                        a + static_cast<std::ptrdiff_t>(c + 1) * n,
                        a + static_cast<std::ptrdiff_t>(c | target) * n);
+    }
+  }
 }
 
 // Tr(e·(I⊗dg⊗I)) = Σ_ab dg(a,b)·R(b,a), R the partial trace of e over every bit but `s`.
 matrix2 reduce(const complex* e, int n, int s) {
   complex r00, r01, r10, r11;
-  for (int block = 0; block < n; block += 2 * s)
+  for (int block = 0; block < n; block += 2 * s) {
     for (int i = block; i < block + s; ++i) {
       const complex* low = e + static_cast<std::ptrdiff_t>(i) * n;    // column i
       const complex* high = low + static_cast<std::ptrdiff_t>(s) * n; // column i + s
@@ -70,6 +76,7 @@ matrix2 reduce(const complex* e, int n, int s) {
       r01 += high[i];
       r11 += high[i + s];
     }
+  }
   matrix2 r;
   r << r00, r01, r10, r11;
   return r;
@@ -89,9 +96,10 @@ unitary_cost::unitary_cost(const structure& s, const matrix& target)
 void unitary_cost::load_gates(std::span<const double> x, bool with_derivatives) {
   for (std::size_t k = 0; k < m_ops.size(); ++k) {
     const operation& op = m_ops[k];
-    if (op.type != operation::kind::cx)
+    if (op.type != operation::kind::cx) {
       m_gates[k] = single_qubit_matrix(op.type, x.data() + op.parameter,
                                        with_derivatives ? &m_derivatives[3 * k] : nullptr);
+    }
   }
 }
 
@@ -102,10 +110,11 @@ complex unitary_cost::forward() {
   for (std::size_t k = 0; k < m_ops.size(); ++k) {
     const operation& op = m_ops[k];
     const int bit = n >> (op.qubit + 1);
-    if (op.type == operation::kind::cx)
+    if (op.type == operation::kind::cx) {
       apply_cx_left(w, n, bit, n >> (op.target + 1));
-    else
+    } else {
       apply_left(w, n, bit, m_gates[k]);
+    }
   }
   return m_work.trace(); // Tr(V·U†) = Tr(U†·V)
 }
@@ -130,11 +139,13 @@ double unitary_cost::gradient(std::span<double> gradient) {
     }
     apply_left(e, n, bit, m_gates[k].adjoint());
     const matrix2 r = reduce(e, n, bit);
-    for (int j = 0; j < qs::parameter_count(op.type); ++j)
+    for (int j = 0; j < qs::parameter_count(op.type); ++j) {
       gradient[static_cast<std::size_t>(op.parameter + j)] =
           (scale * contract(m_derivatives[3 * k + static_cast<std::size_t>(j)], r)).real();
-    if (k > 0)
+    }
+    if (k > 0) {
       apply_right(e, n, bit, m_gates[k]);
+    }
   }
   return 1.0 - magnitude / m_dimension;
 }
@@ -160,8 +171,9 @@ void unitary_cost::residuals(std::span<const double> x, Eigen::VectorXd& r,
 
   // Prefixes P_k = G_{k−1}⋯G_1 of the parameterized operations, for the Jacobian.
   matrix product = matrix::Identity(n, n);
-  if (jacobian)
+  if (jacobian) {
     m_prefixes.resize(m_ops.size());
+  }
   for (std::size_t k = 0; k < m_ops.size(); ++k) {
     const operation& op = m_ops[k];
     const int bit = n >> (op.qubit + 1);
@@ -169,8 +181,9 @@ void unitary_cost::residuals(std::span<const double> x, Eigen::VectorXd& r,
       apply_cx_left(product.data(), n, bit, n >> (op.target + 1));
       continue;
     }
-    if (jacobian)
+    if (jacobian) {
       m_prefixes[k] = product;
+    }
     apply_left(product.data(), n, bit, m_gates[k]);
   }
   // product = V; m_work = e^{iφ}·U†V − I.
@@ -181,8 +194,9 @@ void unitary_cost::residuals(std::span<const double> x, Eigen::VectorXd& r,
   r.resize(2 * entries);
   r.head(entries) = Eigen::Map<const Eigen::VectorXcd>(m_work.data(), entries).real();
   r.tail(entries) = Eigen::Map<const Eigen::VectorXcd>(m_work.data(), entries).imag();
-  if (!jacobian)
+  if (!jacobian) {
     return;
+  }
 
   jacobian->resize(2 * entries, m_parameter_count + 1);
   // ∂/∂φ (e^{iφ}·U†V) = i·e^{iφ}·U†V.
@@ -220,10 +234,11 @@ matrix unitary_cost::unitary(std::span<const double> x) {
   for (std::size_t k = 0; k < m_ops.size(); ++k) {
     const operation& op = m_ops[k];
     const int bit = n >> (op.qubit + 1);
-    if (op.type == operation::kind::cx)
+    if (op.type == operation::kind::cx) {
       apply_cx_left(v.data(), n, bit, n >> (op.target + 1));
-    else
+    } else {
       apply_left(v.data(), n, bit, m_gates[k]);
+    }
   }
   return v;
 }

@@ -69,8 +69,9 @@ fit optimize_levenberg_marquardt(unitary_cost& cost, std::vector<double> start,
                                  const std::function<bool()>& cancelled) {
   const int n = cost.parameter_count();
   Eigen::VectorXd x(n + 1);
-  for (int i = 0; i < n; ++i)
+  for (int i = 0; i < n; ++i) {
     x[i] = start[static_cast<std::size_t>(i)];
+  }
   x[n] = 0;
   fit best{std::move(start), std::numeric_limits<double>::infinity(), 0, false};
 
@@ -111,12 +112,14 @@ fit optimize_levenberg_marquardt(unitary_cost& cost, std::vector<double> start,
       cost.residuals(span_of(x), r, &jacobian);
       record(x);
       // A step that gains less than a millionth is crawling along a local minimum.
-      if (improvement < 1e-6 * (value + improvement))
+      if (improvement < 1e-6 * (value + improvement)) {
         break;
+      }
     } else {
       damping *= 10;
-      if (damping > 1e12)
+      if (damping > 1e12) {
         break;
+      }
     }
   }
   return best;
@@ -126,12 +129,14 @@ fit optimize_levenberg_marquardt(unitary_cost& cost, std::vector<double> start,
 
 fit optimize(unitary_cost& cost, std::vector<double> start, const optimizer_options& options,
              const std::function<bool()>& cancelled) {
-  if (options.kind == optimizer_kind::levenberg_marquardt)
+  if (options.kind == optimizer_kind::levenberg_marquardt) {
     return optimize_levenberg_marquardt(cost, std::move(start), options, cancelled);
+  }
   fit coarse = optimize_lbfgs(cost, std::move(start), options, cancelled);
   if (coarse.cancelled || coarse.distance < options.threshold / 100 ||
-      coarse.distance > polish_below)
+      coarse.distance > polish_below) {
     return coarse;
+  }
   // Near an exact solution the Hessian of d is singular (the layers' parameters are
   // redundant) and L-BFGS crawls; Gauss-Newton steps converge quadratically there.
   optimizer_options polish = options;

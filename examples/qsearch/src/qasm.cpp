@@ -18,52 +18,22 @@
 
 namespace qs {
 
-namespace {
-
-constexpr double pi = std::numbers::pi;
-
-// Into (−π, π]. std::remainder is exact, so the angle moves only by a multiple of the rounded
-// 2π: a phase change of a few 1e-16.
-double wrap_angle(double x) {
-  const double r = std::remainder(x, 2 * pi);
-  return r <= -pi ? r + 2 * pi : r;
-}
-
-} // namespace
-
-std::array<double, 3> u3_angles(const matrix2& u) {
-  // u = e^{iα}·[[c, −e^{iλ}s], [e^{iφ}s, e^{i(φ+λ)}c]] with c = cos(θ/2) ≥ 0, s = sin(θ/2) ≥ 0.
-  // Each phase comes from one entry: halving a sum of phases would be off by π, as phases are
-  // known only modulo 2π. The phases of the two larger entries are taken as they are and the
-  // smaller entries only fix what remains; a small entry's phase is then only as good as its
-  // absolute error over its size, but it is multiplied by that size again when the gate is
-  // rebuilt, so the result is accurate to the rounding in u even when s or c is 1e-17 of noise.
-  // An entry that is exactly zero has no phase: its angle is free and set to 0.
-  const double c = std::abs(u(0, 0));
-  const double s = std::abs(u(1, 0));
-  const double theta = 2 * std::atan2(s, c);
-  if (s <= c) {
-    const double alpha = std::arg(u(0, 0));
-    const double phi = s == 0 ? 0.0 : wrap_angle(std::arg(u(1, 0)) - alpha);
-    return {theta, phi, wrap_angle(std::arg(u(1, 1)) - alpha - phi)};
-  }
-  const double alpha = c == 0 ? std::arg(u(1, 0)) : std::arg(u(0, 0));
-  return {theta, wrap_angle(std::arg(u(1, 0)) - alpha), wrap_angle(std::arg(-u(0, 1)) - alpha)};
-}
-
 std::string to_qasm(const circuit_gates& circuit) {
   std::string out =
       fmt::format("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[{}];\n", circuit.qubits);
   for (const gate& g : circuit.gates) {
-    if (g.type == gate::kind::cx)
+    if (g.type == gate::kind::cx) {
       out += fmt::format("cx q[{}],q[{}];\n", g.qubit, g.target);
-    else
+    } else {
       out += fmt::format("u3({:.17g},{:.17g},{:.17g}) q[{}];\n", g.theta, g.phi, g.lambda, g.qubit);
+    }
   }
   return out;
 }
 
 namespace {
+
+constexpr double pi = std::numbers::pi;
 
 constexpr int max_qubits = 16;
 
@@ -97,8 +67,9 @@ std::string shortened(std::string_view text) {
 
 // How a token appears in a message.
 std::string describe(const token& t) {
-  if (t.type == token::kind::end)
+  if (t.type == token::kind::end) {
     return "the end of the program";
+  }
   return fmt::format("'{}'", shortened(t.text));
 }
 
@@ -113,12 +84,14 @@ public:
     const auto make = [&](token::kind type) {
       return token{type, m_text.substr(start, m_pos - start), m_line};
     };
-    if (m_pos == m_text.size())
+    if (m_pos == m_text.size()) {
       return make(token::kind::end);
+    }
     const char c = m_text[m_pos];
     if (is_letter(c)) {
-      while (m_pos < m_text.size() && (is_letter(m_text[m_pos]) || is_digit(m_text[m_pos])))
+      while (m_pos < m_text.size() && (is_letter(m_text[m_pos]) || is_digit(m_text[m_pos]))) {
         ++m_pos;
+      }
       return make(token::kind::identifier);
     }
     if (is_digit(c) || (c == '.' && is_digit(peek(1)))) {
@@ -127,10 +100,12 @@ public:
     }
     if (c == '"') {
       ++m_pos;
-      while (m_pos < m_text.size() && m_text[m_pos] != '"' && m_text[m_pos] != '\n')
+      while (m_pos < m_text.size() && m_text[m_pos] != '"' && m_text[m_pos] != '\n') {
         ++m_pos;
-      if (peek(0) != '"')
+      }
+      if (peek(0) != '"') {
         fail(m_line, "unterminated string");
+      }
       ++m_pos;
       return make(token::kind::string);
     }
@@ -142,8 +117,9 @@ public:
       ++m_pos;
       return make(token::kind::symbol);
     }
-    if (std::isprint(static_cast<unsigned char>(c)))
+    if (std::isprint(static_cast<unsigned char>(c))) {
       fail(m_line, fmt::format("unexpected character '{}'", c));
+    }
     fail(m_line, fmt::format("unexpected byte 0x{:02x}", static_cast<unsigned char>(c)));
   }
 
@@ -161,8 +137,9 @@ private:
       } else if (std::isspace(static_cast<unsigned char>(c))) {
         ++m_pos;
       } else if (c == '/' && peek(1) == '/') {
-        while (m_pos < m_text.size() && m_text[m_pos] != '\n')
+        while (m_pos < m_text.size() && m_text[m_pos] != '\n') {
           ++m_pos;
+        }
       } else {
         return;
       }
@@ -173,8 +150,9 @@ private:
   void lex_number() {
     const std::size_t start = m_pos;
     const auto digits = [&] {
-      while (is_digit(peek(0)))
+      while (is_digit(peek(0))) {
         ++m_pos;
+      }
     };
     digits();
     if (peek(0) == '.') {
@@ -183,12 +161,14 @@ private:
     }
     if (peek(0) == 'e' || peek(0) == 'E') {
       ++m_pos;
-      if (peek(0) == '+' || peek(0) == '-')
+      if (peek(0) == '+' || peek(0) == '-') {
         ++m_pos;
-      if (!is_digit(peek(0)))
+      }
+      if (!is_digit(peek(0))) {
         fail(m_line, fmt::format("malformed number {}",
                                  describe({token::kind::number, m_text.substr(start, m_pos - start),
                                            m_line})));
+      }
       digits();
     }
   }
@@ -299,17 +279,21 @@ public:
   explicit parser(std::string_view text) : m_lexer(text) { advance(); }
 
   circuit_gates parse() {
-    if (m_token.type != token::kind::identifier || m_token.text != "OPENQASM")
+    if (m_token.type != token::kind::identifier || m_token.text != "OPENQASM") {
       fail(m_token.line, "expected 'OPENQASM 2.0;' first");
+    }
     advance();
-    if (m_token.type != token::kind::number || (m_token.text != "2.0" && m_token.text != "2"))
+    if (m_token.type != token::kind::number || (m_token.text != "2.0" && m_token.text != "2")) {
       fail(m_token.line, "only OpenQASM 2.0 is supported");
+    }
     advance();
     expect_semicolon();
-    while (m_token.type != token::kind::end)
+    while (m_token.type != token::kind::end) {
       statement();
-    if (m_register.empty())
+    }
+    if (m_register.empty()) {
       fail(m_token.line, "no qreg declared");
+    }
     return std::move(m_circuit);
   }
 
@@ -324,33 +308,38 @@ private:
   }
 
   void expect(std::string_view symbol) {
-    if (!at_symbol(symbol))
+    if (!at_symbol(symbol)) {
       fail(m_token.line, fmt::format("expected '{}' but found {}", symbol, describe(m_token)));
+    }
     advance();
   }
 
   // A statement that runs into the next line or the end most likely lacks its ';': blame the
   // line it is on, not the line of whatever follows.
   void expect_semicolon() {
-    if (!at_symbol(";") && (m_token.type == token::kind::end || m_token.line != m_previous_line))
+    if (!at_symbol(";") && (m_token.type == token::kind::end || m_token.line != m_previous_line)) {
       fail(m_previous_line, "missing ';' at the end of the statement");
+    }
     expect(";");
   }
 
   void skip_statement() {
-    while (m_token.type != token::kind::end && !at_symbol(";"))
+    while (m_token.type != token::kind::end && !at_symbol(";")) {
       advance();
+    }
     expect_semicolon();
   }
 
   void statement() {
     const token word = m_token;
-    if (word.type != token::kind::identifier)
+    if (word.type != token::kind::identifier) {
       fail(word.line, fmt::format("expected a statement but found {}", describe(word)));
+    }
     advance();
     if (word.text == "include") {
-      if (m_token.type != token::kind::string)
+      if (m_token.type != token::kind::string) {
         fail(m_token.line, "expected a file name in quotes after 'include'");
+      }
       advance();
       expect_semicolon();
     } else if (word.text == "creg" || word.text == "barrier" || word.text == "measure") {
@@ -366,18 +355,21 @@ private:
   }
 
   void declare_register(const token& keyword) {
-    if (!m_register.empty())
+    if (!m_register.empty()) {
       fail(keyword.line, "only one qreg is supported");
+    }
     const token name = m_token;
-    if (name.type != token::kind::identifier)
+    if (name.type != token::kind::identifier) {
       fail(name.line, fmt::format("expected a register name but found {}", describe(name)));
+    }
     advance();
     expect("[");
     const token size = m_token;
     const int qubits = integer("a register size");
-    if (qubits < 1 || qubits > max_qubits)
+    if (qubits < 1 || qubits > max_qubits) {
       fail(size.line,
            fmt::format("qreg size must be 1 to {}, not {}", max_qubits, shortened(size.text)));
+    }
     expect("]");
     expect_semicolon();
     m_register = name.text;
@@ -386,18 +378,23 @@ private:
 
   void gate_statement(const token& name) {
     const gate_spec* spec = nullptr;
-    for (const gate_spec& candidate : gate_specs)
-      if (candidate.name == name.text)
+    for (const gate_spec& candidate : gate_specs) {
+      if (candidate.name == name.text) {
         spec = &candidate;
-    if (spec == nullptr)
+      }
+    }
+    if (spec == nullptr) {
       fail(name.line, fmt::format("unknown gate {}", describe(name)));
-    if (m_register.empty())
+    }
+    if (m_register.empty()) {
       fail(name.line, "gate before any qreg");
+    }
     const std::vector<double> params = parameters(name);
-    if (params.size() != spec->parameters)
+    if (params.size() != spec->parameters) {
       fail(name.line,
            fmt::format("gate '{}' takes {} parameter{}, got {}", name.text, spec->parameters,
                        spec->parameters == 1 ? "" : "s", params.size()));
+    }
     std::vector<int> qubits{qubit_argument()};
     while (at_symbol(",")) {
       advance();
@@ -405,12 +402,14 @@ private:
     }
     expect_semicolon();
     const std::size_t arity = spec->angles ? 1 : 2;
-    if (qubits.size() != arity)
+    if (qubits.size() != arity) {
       fail(name.line, fmt::format("gate '{}' takes {} qubit{}, got {}", name.text, arity,
                                   arity == 1 ? "" : "s", qubits.size()));
+    }
     if (!spec->angles) {
-      if (qubits[0] == qubits[1])
+      if (qubits[0] == qubits[1]) {
         fail(name.line, "cx needs two different qubits");
+      }
       m_circuit.gates.push_back(gate::cx(qubits[0], qubits[1]));
       return;
     }
@@ -420,8 +419,9 @@ private:
 
   std::vector<double> parameters(const token& name) {
     std::vector<double> values;
-    if (!at_symbol("("))
+    if (!at_symbol("(")) {
       return values;
+    }
     advance();
     if (at_symbol(")")) {
       advance();
@@ -430,10 +430,12 @@ private:
     while (true) {
       const int line = m_token.line;
       values.push_back(expression(0));
-      if (!std::isfinite(values.back()))
+      if (!std::isfinite(values.back())) {
         fail(line, fmt::format("gate '{}' has a parameter that is not finite", name.text));
-      if (!at_symbol(","))
+      }
+      if (!at_symbol(",")) {
         break;
+      }
       advance();
     }
     expect(")");
@@ -442,18 +444,21 @@ private:
 
   int qubit_argument() {
     const token name = m_token;
-    if (name.type != token::kind::identifier)
+    if (name.type != token::kind::identifier) {
       fail(name.line,
            fmt::format("expected a qubit like {}[0] but found {}", m_register, describe(name)));
-    if (name.text != m_register)
+    }
+    if (name.text != m_register) {
       fail(name.line, fmt::format("unknown register {}", describe(name)));
+    }
     advance();
     expect("[");
     const token index_token = m_token;
     const int index = integer("a qubit index");
-    if (index >= m_circuit.qubits)
+    if (index >= m_circuit.qubits) {
       fail(index_token.line, fmt::format("qubit {} is out of range (the register has {})",
                                          shortened(index_token.text), m_circuit.qubits));
+    }
     expect("]");
     return index;
   }
@@ -464,11 +469,13 @@ private:
     const token t = m_token;
     const bool all_digits = t.type == token::kind::number &&
                             t.text.find_first_not_of("0123456789") == std::string_view::npos;
-    if (!all_digits)
+    if (!all_digits) {
       fail(t.line, fmt::format("expected {} but found {}", what, describe(t)));
+    }
     int value = 0;
-    if (std::from_chars(t.text.data(), t.text.data() + t.text.size(), value).ec != std::errc{})
+    if (std::from_chars(t.text.data(), t.text.data() + t.text.size(), value).ec != std::errc{}) {
       value = std::numeric_limits<int>::max();
+    }
     advance();
     return value;
   }
@@ -500,8 +507,9 @@ private:
   }
 
   double unary(int depth) {
-    if (depth > max_expression_depth)
+    if (depth > max_expression_depth) {
       fail(m_token.line, "expression nested too deeply");
+    }
     if (at_symbol("-")) {
       advance();
       return -unary(depth + 1);
@@ -511,8 +519,9 @@ private:
       return unary(depth + 1);
     }
     const double base = primary(depth);
-    if (!at_symbol("^"))
+    if (!at_symbol("^")) {
       return base;
+    }
     advance();
     return std::pow(base, unary(depth + 1));
   }
@@ -522,29 +531,32 @@ private:
     if (t.type == token::kind::number) {
       advance();
       double value = 0;
-      if (std::from_chars(t.text.data(), t.text.data() + t.text.size(), value).ec != std::errc{})
+      if (std::from_chars(t.text.data(), t.text.data() + t.text.size(), value).ec != std::errc{}) {
         fail(t.line, fmt::format("number {} is out of range", describe(t)));
+      }
       return value;
     }
     if (t.type == token::kind::identifier) {
       advance();
-      if (t.text == "pi")
+      if (t.text == "pi") {
         return pi;
+      }
       double (*function)(double) = nullptr;
-      if (t.text == "sin")
+      if (t.text == "sin") {
         function = [](double x) { return std::sin(x); };
-      else if (t.text == "cos")
+      } else if (t.text == "cos") {
         function = [](double x) { return std::cos(x); };
-      else if (t.text == "tan")
+      } else if (t.text == "tan") {
         function = [](double x) { return std::tan(x); };
-      else if (t.text == "exp")
+      } else if (t.text == "exp") {
         function = [](double x) { return std::exp(x); };
-      else if (t.text == "ln")
+      } else if (t.text == "ln") {
         function = [](double x) { return std::log(x); };
-      else if (t.text == "sqrt")
+      } else if (t.text == "sqrt") {
         function = [](double x) { return std::sqrt(x); };
-      else
+      } else {
         fail(t.line, fmt::format("unknown name {} in a parameter", describe(t)));
+      }
       expect("(");
       const double argument = expression(depth + 1);
       expect(")");
@@ -567,65 +579,10 @@ private:
   circuit_gates m_circuit;
 };
 
-// Column j of the result is the circuit applied to basis state j, so each gate acts on every
-// column as on a state vector: a U3 mixes the pairs of entries whose indices differ only in its
-// bit, a CX swaps the pairs that have the control bit set and differ only in the target bit.
-matrix unitary_with_bits(const circuit_gates& circuit, bool big_endian) {
-  if (circuit.qubits < 0 || circuit.qubits > 30)
-    throw std::invalid_argument(
-        fmt::format("circuit_unitary: {} qubits is not in [0, 30]", circuit.qubits));
-  const auto valid = [&](int q) { return q >= 0 && q < circuit.qubits; };
-  for (const gate& g : circuit.gates)
-    if (!valid(g.qubit) || (g.type == gate::kind::cx && (!valid(g.target) || g.target == g.qubit)))
-      throw std::invalid_argument(
-          fmt::format("circuit_unitary: a gate on qubits {} and {} in a {}-qubit circuit", g.qubit,
-                      g.target, circuit.qubits));
-
-  const Eigen::Index n = Eigen::Index{1} << circuit.qubits;
-  const auto bit_of = [&](int q) {
-    return Eigen::Index{1} << (big_endian ? circuit.qubits - 1 - q : q);
-  };
-  matrix v = matrix::Identity(n, n);
-  for (const gate& g : circuit.gates) {
-    if (g.type == gate::kind::cx) {
-      const Eigen::Index control = bit_of(g.qubit);
-      const Eigen::Index target = bit_of(g.target);
-      for (Eigen::Index j = 0; j < n; ++j) {
-        complex* column = v.col(j).data();
-        for (Eigen::Index i = 0; i < n; ++i)
-          if ((i & control) != 0 && (i & target) == 0)
-            std::swap(column[i], column[i | target]);
-      }
-      continue;
-    }
-    const matrix2 u = u3_matrix(g.theta, g.phi, g.lambda);
-    const Eigen::Index bit = bit_of(g.qubit);
-    for (Eigen::Index j = 0; j < n; ++j) {
-      complex* column = v.col(j).data();
-      for (Eigen::Index block = 0; block < n; block += 2 * bit)
-        for (Eigen::Index i = block; i < block + bit; ++i) {
-          const complex low = column[i];
-          const complex high = column[i + bit];
-          column[i] = u(0, 0) * low + u(0, 1) * high;
-          column[i + bit] = u(1, 0) * low + u(1, 1) * high;
-        }
-    }
-  }
-  return v;
-}
-
 } // namespace
 
 circuit_gates parse_qasm(std::string_view text) {
   return parser(text).parse();
-}
-
-matrix circuit_unitary(const circuit_gates& circuit) {
-  return unitary_with_bits(circuit, true);
-}
-
-matrix circuit_unitary_little_endian(const circuit_gates& circuit) {
-  return unitary_with_bits(circuit, false);
 }
 
 } // namespace qs

@@ -25,9 +25,11 @@ constexpr tfim_file tfim_files[] = {{"tfim_3_3", 3, 3},
 matrix qft(int qubits) {
   const int n = 1 << qubits;
   matrix q(n, n);
-  for (int x = 0; x < n; ++x)
-    for (int y = 0; y < n; ++y)
+  for (int x = 0; x < n; ++x) {
+    for (int y = 0; y < n; ++y) {
       q(x, y) = std::polar(1 / std::sqrt(static_cast<double>(n)), 2 * pi * ((x * y) % n) / n);
+    }
+  }
   return q;
 }
 
@@ -35,8 +37,9 @@ matrix qft(int qubits) {
 template <class F> matrix permutation(int qubits, F f) {
   const int n = 1 << qubits;
   matrix p = matrix::Zero(n, n);
-  for (int x = 0; x < n; ++x)
+  for (int x = 0; x < n; ++x) {
     p(f(x), x) = 1;
+  }
   return p;
 }
 
@@ -55,8 +58,9 @@ matrix toffoli() {
 
 matrix fredkin() {
   return permutation(3, [](int x) {
-    if (!bit(x, 0, 3))
+    if (!bit(x, 0, 3)) {
       return x;
+    }
     return with_bit(with_bit(x, 1, 3, bit(x, 2, 3)), 2, 3, bit(x, 1, 3));
   });
 }
@@ -90,8 +94,9 @@ matrix hhl() {
 // exp(−iπ/6·X⊗X⊗X) = cos(π/6)·I − i·sin(π/6)·X⊗X⊗X; X⊗X⊗X maps |x⟩ to |7−x⟩.
 matrix miro() {
   matrix u = std::cos(pi / 6) * matrix::Identity(8, 8);
-  for (int x = 0; x < 8; ++x)
+  for (int x = 0; x < 8; ++x) {
     u(7 - x, x) += complex(0, -std::sin(pi / 6));
+  }
   return u;
 }
 
@@ -124,8 +129,9 @@ const builtin builtins[] = {
 };
 
 std::filesystem::path data_directory() {
-  if (const char* dir = std::getenv("QSEARCH_DATA_DIR"); dir && *dir)
+  if (const char* dir = std::getenv("QSEARCH_DATA_DIR"); dir && *dir) {
     return dir;
+  }
   return QSEARCH_DATA_DIR;
 }
 
@@ -133,12 +139,14 @@ std::filesystem::path data_directory() {
 
 std::vector<target_info> list_targets() {
   std::vector<target_info> targets;
-  for (const builtin& b : builtins)
+  for (const builtin& b : builtins) {
     targets.push_back({b.name, b.qubits, b.description});
-  for (const tfim_file& t : tfim_files)
+  }
+  for (const tfim_file& t : tfim_files) {
     targets.push_back(
         {t.name, t.qubits,
          fmt::format("transverse-field Ising evolution, time step {} (data)", t.time)});
+  }
   return targets;
 }
 
@@ -147,16 +155,21 @@ std::vector<std::string> benchmark_targets() {
 }
 
 matrix make_target(std::string_view name) {
-  for (const builtin& b : builtins)
-    if (name == b.name)
+  for (const builtin& b : builtins) {
+    if (name == b.name) {
       return b.make();
-  for (const tfim_file& t : tfim_files)
-    if (name == t.name)
+    }
+  }
+  for (const tfim_file& t : tfim_files) {
+    if (name == t.name) {
       return read_unitary(data_directory() /
                           fmt::format("circuit_eph_1.0_time_{}_{}.unitary", t.time, t.qubits));
+    }
+  }
   std::string known;
-  for (const target_info& t : list_targets())
+  for (const target_info& t : list_targets()) {
     known += (known.empty() ? "" : ", ") + t.name;
+  }
   throw input_error(fmt::format("unknown target '{}' (known: {})", name, known));
 }
 

@@ -518,12 +518,14 @@ matrix nearest_unitary(const matrix& u) {
 void write_unitary_text(const std::filesystem::path& file, const matrix& u) {
   std::ofstream out(file);
   for (Eigen::Index i = 0; i < u.rows(); ++i) {
-    for (Eigen::Index j = 0; j < u.cols(); ++j)
+    for (Eigen::Index j = 0; j < u.cols(); ++j) {
       out << fmt::format("{}({:.17g}{:+.17g}j)", j ? " " : "", u(i, j).real(), u(i, j).imag());
+    }
     out << '\n';
   }
-  if (!out.flush())
+  if (!out.flush()) {
     throw input_error(fmt::format("{}: cannot write", file_name(file)));
+  }
 }
 
 void write_unitary_npy(const std::filesystem::path& file, const matrix& u) {
@@ -539,27 +541,32 @@ void write_unitary_npy(const std::filesystem::path& file, const matrix& u) {
                           static_cast<char>(header.size() >> 8)};
   out.write(length, 2);
   out.write(header.data(), static_cast<std::streamsize>(header.size()));
-  for (Eigen::Index i = 0; i < u.rows(); ++i)
+  for (Eigen::Index i = 0; i < u.rows(); ++i) {
     for (Eigen::Index j = 0; j < u.cols(); ++j) {
       const double parts[2] = {u(i, j).real(), u(i, j).imag()};
       out.write(reinterpret_cast<const char*>(parts), sizeof parts);
     }
-  if (!out.flush())
+  }
+  if (!out.flush()) {
     throw input_error(fmt::format("{}: cannot write", file_name(file)));
+  }
 }
 
 matrix reverse_qubit_order(const matrix& u) {
   const int qubits = std::countr_zero(static_cast<std::uint64_t>(u.rows()));
   const auto reverse = [&](Eigen::Index x) {
     Eigen::Index r = 0;
-    for (int b = 0; b < qubits; ++b)
+    for (int b = 0; b < qubits; ++b) {
       r |= ((x >> b) & 1) << (qubits - 1 - b);
+    }
     return r;
   };
   matrix out(u.rows(), u.cols());
-  for (Eigen::Index i = 0; i < u.rows(); ++i)
-    for (Eigen::Index j = 0; j < u.cols(); ++j)
+  for (Eigen::Index i = 0; i < u.rows(); ++i) {
+    for (Eigen::Index j = 0; j < u.cols(); ++j) {
       out(reverse(i), reverse(j)) = u(i, j);
+    }
+  }
   return out;
 }
 

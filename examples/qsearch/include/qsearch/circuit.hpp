@@ -1,13 +1,65 @@
 #pragma once
 
+#include <array>
 #include <compare>
 #include <span>
 #include <string>
 #include <vector>
 
-#include <qsearch/qasm.hpp>
+#include <qsearch/input_error.hpp>
+#include <qsearch/matrix.hpp>
 
 namespace qs {
+
+/// One gate of an emitted circuit: a U3 on `qubit`, or a CNOT with control `qubit` and target
+/// `target`.
+struct gate {
+  /// Which gate this is.
+  enum class kind { u3, cx };
+
+  /// U3 or CX.
+  kind type;
+  /// The U3's qubit, or the CX's control.
+  int qubit;
+  /// The CX's target; for a U3, equal to `qubit`.
+  int target;
+  /// The U3's angles as in OpenQASM's `u3(theta, phi, lambda)`; zero for a CX.
+  double theta, phi, lambda;
+
+  /// A U3 on qubit `q`.
+  static gate u3(int q, double theta, double phi, double lambda) {
+    return {kind::u3, q, q, theta, phi, lambda};
+  }
+
+  /// A CNOT with control `control` and target `target`.
+  static gate cx(int control, int target) { return {kind::cx, control, target, 0, 0, 0}; }
+};
+
+/// A flat circuit of U3 and CX gates on qubits 0 to `qubits - 1`, in time order: the form the
+/// synthesizer emits.
+struct circuit_gates {
+  int qubits = 0;
+  std::vector<gate> gates;
+};
+
+/// Returns U3 angles (θ, φ, λ) whose gate equals the unitary `u` up to global phase, with θ in
+/// [0, π] and φ, λ in (−π, π].
+///
+/// Each phase is read from a single entry rather than from sums of them, so the result stays
+/// accurate to rounding at θ = 0 and θ = π, where one of φ, λ is free and is set to 0.
+std::array<double, 3> u3_angles(const matrix2& u);
+
+/// Returns the circuit's 2^n x 2^n unitary, qubit 0 the most significant bit of the basis index.
+///
+/// **Exceptions.** Throws `std::invalid_argument` if `qubits` is not in [0, 30], a gate's qubit
+/// is out of range, or a CX's control equals its target.
+///
+/// **Complexity.** O(gates · 4^n): each gate updates pairs of entries of every column in place.
+matrix circuit_unitary(const circuit_gates& circuit);
+
+/// Returns the circuit's unitary in Qiskit's order, qubit 0 the least significant bit of the
+/// basis index; otherwise as `circuit_unitary`.
+matrix circuit_unitary_little_endian(const circuit_gates& circuit);
 
 /// A CNOT placement allowed by the hardware: control and target qubit.
 struct coupling_edge {

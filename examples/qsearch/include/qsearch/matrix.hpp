@@ -1,7 +1,6 @@
 #pragma once
 
 #include <complex>
-#include <stdexcept>
 
 #include <Eigen/Dense>
 
@@ -17,12 +16,5 @@ using matrix = Eigen::MatrixXcd;
 
 /// A 2x2 single-qubit gate.
 using matrix2 = Eigen::Matrix2cd;
-
-/// Bad user input: an unreadable or invalid unitary, an unknown target name, a malformed
-/// QASM program. The command prints `what()` on one line and exits with code 2.
-class input_error : public std::runtime_error {
-public:
-  using std::runtime_error::runtime_error;
-};
 
 } // namespace qs

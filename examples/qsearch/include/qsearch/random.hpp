@@ -36,16 +36,18 @@ private:
 /// `count` angles uniform in [0, 2π), drawn from `random` in order.
 inline std::vector<double> random_angles(std::size_t count, splitmix64& random) {
   std::vector<double> angles(count);
-  for (double& angle : angles)
+  for (double& angle : angles) {
     angle = random.angle();
+  }
   return angles;
 }
 
 /// Mixes several keys (seed, target hash, node id, start index) into one seed.
 inline std::uint64_t mix_keys(std::initializer_list<std::uint64_t> keys) {
   std::uint64_t h = 0x6a09e667f3bcc909ULL;
-  for (const std::uint64_t key : keys)
+  for (const std::uint64_t key : keys) {
     h = splitmix64(h ^ key).next();
+  }
   return h;
 }
 
@@ -59,13 +61,16 @@ inline matrix haar_random_unitary(int qubits, std::uint64_t seed) {
   };
   const int n = 1 << qubits;
   matrix m(n, n);
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j)
+  for (int i = 0; i < n; ++i) {
+    for (int j = 0; j < n; ++j) {
       m(i, j) = complex(gaussian(), gaussian());
+    }
+  }
   const Eigen::HouseholderQR<matrix> qr(m);
   matrix q = qr.householderQ();
-  for (int j = 0; j < n; ++j)
+  for (int j = 0; j < n; ++j) {
     q.col(j) *= qr.matrixQR()(j, j) / std::abs(qr.matrixQR()(j, j));
+  }
   return q;
 }
 

@@ -43,8 +43,9 @@ inline std::uint64_t hash_matrix(const matrix& m) {
 inline std::uint64_t node_id(const structure& s) {
   std::uint64_t h =
       mix_keys({static_cast<std::uint64_t>(s.qubits), static_cast<std::uint64_t>(s.kind)});
-  for (const coupling_edge& e : s.layers)
+  for (const coupling_edge& e : s.layers) {
     h = mix_keys({h, static_cast<std::uint64_t>(e.control), static_cast<std::uint64_t>(e.target)});
+  }
   return h;
 }
 
@@ -83,8 +84,9 @@ inline std::vector<double> start_point(const candidate& c, const search_context&
   // parent's optimum kept the search in the parent's basin (toffoli 9-14 CNOTs instead of 8).
   if (start == 0 && c.parent_parameters && context.options->multistarts > 1) {
     std::vector<double> x = *c.parent_parameters;
-    while (x.size() < count)
+    while (x.size() < count) {
       x.push_back(warm_layer_scale * (2 * random.uniform() - 1));
+    }
     return x;
   }
   return random_angles(count, random);
@@ -107,8 +109,9 @@ yt::task<evaluation> evaluate(const candidate& c, search_context& context, Mappe
                                     optimizer_options{}.max_evaluations};
   std::vector<std::optional<fit>> fits = co_await mapper.map(
       [&](int start) -> std::optional<fit> {
-        if (moot(start))
+        if (moot(start)) {
           return std::nullopt;
+        }
         started.fetch_add(1, std::memory_order_relaxed);
         unitary_cost cost(c.shape, *context.target);
         fit result =
@@ -135,11 +138,14 @@ yt::task<evaluation> evaluate(const candidate& c, search_context& context, Mappe
   }
   // No success: every start ran to the end unless a sibling candidate solved the target, in
   // which case this candidate is discarded anyway. Ties go to the lower start.
-  for (std::optional<fit>& f : fits)
-    if (f && !f->cancelled && (out.best.parameters.empty() || f->distance < out.best.distance))
+  for (std::optional<fit>& f : fits) {
+    if (f && !f->cancelled && (out.best.parameters.empty() || f->distance < out.best.distance)) {
       out.best = std::move(*f);
-  if (out.best.parameters.empty())
+    }
+  }
+  if (out.best.parameters.empty()) {
     out.best.distance = 1;
+  }
   co_return out;
 }
 
@@ -152,8 +158,9 @@ inline std::vector<coupling_edge> offered_edges(const structure& s,
         layers.size() >= max_consecutive_repeats &&
         std::all_of(layers.end() - max_consecutive_repeats, layers.end(),
                     [&](const coupling_edge& last) { return last == e; });
-    if (!repeated_too_often)
+    if (!repeated_too_often) {
       edges.push_back(e);
+    }
   }
   return edges;
 }
@@ -168,8 +175,9 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   };
   const int qubits = static_cast<int>(std::lround(std::log2(static_cast<double>(target.rows()))));
-  if (options.topology.empty())
+  if (options.topology.empty()) {
     options.topology = linear_topology(qubits);
+  }
   search_context context{&target, &options, hash_matrix(target)};
   search_result result;
   search_progress progress;
@@ -181,8 +189,9 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
     long sequence;
   };
   const auto later = [](const queued& a, const queued& b) {
-    if (a.n.priority() != b.n.priority())
+    if (a.n.priority() != b.n.priority()) {
       return a.n.priority() > b.n.priority();
+    }
     return a.sequence > b.sequence;
   };
   std::vector<queued> frontier;
@@ -209,18 +218,21 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
         solved = std::move(child);
         break;
       }
-      if (!best || child.distance < best->distance)
+      if (!best || child.distance < best->distance) {
         best = child;
+      }
       frontier.push_back({std::move(child), sequence++});
       std::ranges::push_heap(frontier, later);
     }
     progress.best_distance = solved ? solved->distance : best->distance;
     progress.nodes = result.nodes;
     progress.seconds = elapsed();
-    if (options.progress)
+    if (options.progress) {
       options.progress(progress);
-    if (solved)
+    }
+    if (solved) {
       break;
+    }
 
     // Past the budget, commit to the best node's prefix whenever it gets ahead of the last
     // commitment: A* alone degenerates into breadth-first search on targets whose distance
@@ -240,8 +252,9 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
     std::ranges::stable_sort(expanded, {}, [](const node& n) { return n.shape.cnot_count(); });
     candidates.clear();
     for (const node& parent : expanded) {
-      if (parent.shape.cnot_count() >= options.max_cnots)
+      if (parent.shape.cnot_count() >= options.max_cnots) {
         continue;
+      }
       for (const coupling_edge& e : offered_edges(parent.shape, options.topology)) {
         structure child = parent.shape;
         child.layers.push_back(e);

@@ -4,6 +4,7 @@
 #include <string_view>
 #include <vector>
 
+#include <qsearch/input_error.hpp>
 #include <qsearch/matrix.hpp>
 
 namespace qs {

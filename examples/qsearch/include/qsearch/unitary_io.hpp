@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <string_view>
 
+#include <qsearch/input_error.hpp>
 #include <qsearch/matrix.hpp>
 
 namespace qs {

@@ -1,11 +1,11 @@
 #pragma once
 
-// How qsearch's types travel between the ranks of a cluster: yt::codec encodes a type through
-// the tuple of member references its codec_fields returns (found by argument-dependent lookup).
+// The cluster codec: how qsearch's types travel between the ranks of a cluster. yt::codec encodes
+// a type through the tuple of member references its codec_fields returns (found by
+// argument-dependent lookup).
 #include <tuple>
 
 #include <qsearch/circuit.hpp>
-#include <qsearch/qasm.hpp>
 #include <qsearch/search.hpp>
 
 namespace qs {
