@@ -1,8 +1,11 @@
+#include <algorithm>
 #include <charconv>
 #include <numbers>
 #include <optional>
 
 #include <fmt/format.h>
+
+#include <yieldtasks/taskmap.hpp>
 
 #include <qsearch/circuit.hpp>
 #include <qsearch/gates.hpp>
@@ -44,58 +47,78 @@ std::array<double, 3> u3_angles(const matrix2& u) {
 
 namespace {
 
-// Column j of the result is the circuit applied to basis state j, so each gate acts on every
-// column as on a state vector: a U3 mixes the pairs of entries whose indices differ only in its
-// bit, a CX swaps the pairs that have the control bit set and differ only in the target bit.
-matrix unitary_with_bits(const circuit_gates& circuit, bool big_endian) {
-  if (circuit.qubits < 0 || circuit.qubits > 30) {
-    throw std::invalid_argument(
-        fmt::format("circuit_unitary: {} qubits is not in [0, 30]", circuit.qubits));
-  }
+void check_gates(const circuit_gates& circuit, const char* what) {
   const auto valid = [&](int q) { return q >= 0 && q < circuit.qubits; };
   for (const gate& g : circuit.gates) {
     if (!valid(g.qubit) ||
         (g.type == gate::kind::cx && (!valid(g.target) || g.target == g.qubit))) {
       throw std::invalid_argument(
-          fmt::format("circuit_unitary: a gate on qubits {} and {} in a {}-qubit circuit", g.qubit,
+          fmt::format("{}: a gate on qubits {} and {} in a {}-qubit circuit", what, g.qubit,
                       g.target, circuit.qubits));
     }
   }
+}
 
-  const Eigen::Index n = Eigen::Index{1} << circuit.qubits;
-  const auto bit_of = [&](int q) {
-    return Eigen::Index{1} << (big_endian ? circuit.qubits - 1 - q : q);
-  };
-  matrix v = matrix::Identity(n, n);
-  for (const gate& g : circuit.gates) {
+// Applies gates to state vectors of 2^qubits amplitudes: a U3 mixes the pairs of entries whose
+// indices differ only in its bit, a CX swaps the pairs that have the control bit set and differ
+// only in the target bit.
+class state_simulator {
+public:
+  state_simulator(int qubits, bool big_endian) : m_qubits(qubits), m_big_endian(big_endian) {}
+
+  void apply(const gate& g, complex* state) const {
+    const Eigen::Index n = Eigen::Index{1} << m_qubits;
     if (g.type == gate::kind::cx) {
       const Eigen::Index control = bit_of(g.qubit);
       const Eigen::Index target = bit_of(g.target);
-      for (Eigen::Index j = 0; j < n; ++j) {
-        complex* column = v.col(j).data();
-        for (Eigen::Index i = 0; i < n; ++i) {
-          if ((i & control) != 0 && (i & target) == 0) {
-            std::swap(column[i], column[i | target]);
-          }
+      for (Eigen::Index i = 0; i < n; ++i) {
+        if ((i & control) != 0 && (i & target) == 0) {
+          std::swap(state[i], state[i | target]);
         }
       }
-      continue;
+      return;
     }
     const matrix2 u = u3_matrix(g.theta, g.phi, g.lambda);
     const Eigen::Index bit = bit_of(g.qubit);
-    for (Eigen::Index j = 0; j < n; ++j) {
-      complex* column = v.col(j).data();
-      for (Eigen::Index block = 0; block < n; block += 2 * bit) {
-        for (Eigen::Index i = block; i < block + bit; ++i) {
-          const complex low = column[i];
-          const complex high = column[i + bit];
-          column[i] = u(0, 0) * low + u(0, 1) * high;
-          column[i + bit] = u(1, 0) * low + u(1, 1) * high;
-        }
+    for (Eigen::Index block = 0; block < n; block += 2 * bit) {
+      for (Eigen::Index i = block; i < block + bit; ++i) {
+        const complex low = state[i];
+        const complex high = state[i + bit];
+        state[i] = u(0, 0) * low + u(0, 1) * high;
+        state[i + bit] = u(1, 0) * low + u(1, 1) * high;
       }
     }
   }
+
+private:
+  [[nodiscard]] Eigen::Index bit_of(int q) const {
+    return Eigen::Index{1} << (m_big_endian ? m_qubits - 1 - q : q);
+  }
+
+  int m_qubits;
+  bool m_big_endian;
+};
+
+// Column j of the result is the circuit applied to basis state j.
+matrix unitary_with_bits(const circuit_gates& circuit, bool big_endian) {
+  if (circuit.qubits < 0 || circuit.qubits > 30) {
+    throw std::invalid_argument(
+        fmt::format("circuit_unitary: {} qubits is not in [0, 30]", circuit.qubits));
+  }
+  check_gates(circuit, "circuit_unitary");
+  const Eigen::Index n = Eigen::Index{1} << circuit.qubits;
+  const state_simulator simulator(circuit.qubits, big_endian);
+  matrix v = matrix::Identity(n, n);
+  for (Eigen::Index j = 0; j < n; ++j) {
+    for (const gate& g : circuit.gates) {
+      simulator.apply(g, v.col(j).data());
+    }
+  }
   return v;
+}
+
+gate inverse(const gate& g) {
+  return g.type == gate::kind::cx ? g : gate::u3(g.qubit, -g.theta, -g.lambda, -g.phi);
 }
 
 } // namespace
@@ -106,6 +129,54 @@ matrix circuit_unitary(const circuit_gates& circuit) {
 
 matrix circuit_unitary_little_endian(const circuit_gates& circuit) {
   return unitary_with_bits(circuit, false);
+}
+
+yt::task<double> circuit_distance(circuit_gates a, circuit_gates b) {
+  if (a.qubits != b.qubits || a.qubits < 1 || a.qubits > max_distance_qubits) {
+    throw std::invalid_argument(
+        fmt::format("circuit_distance: circuits of {} and {} qubits (need equal, 1 to {})",
+                    a.qubits, b.qubits, max_distance_qubits));
+  }
+  check_gates(a, "circuit_distance");
+  check_gates(b, "circuit_distance");
+  // Tr(U_a^dagger U_b) = sum_j <j| U_a^dagger U_b |j>: each basis state runs through b, then
+  // through a's gates inverted in reverse order, and gives one diagonal entry. Columns go in
+  // chunks, one map item each; the partial sums add up in input order, so the result does not
+  // depend on the executor.
+  const Eigen::Index n = Eigen::Index{1} << a.qubits;
+  const Eigen::Index chunk = std::max<Eigen::Index>(1, n / 64);
+  std::vector<circuit_gates> both{std::move(b), std::move(a)};
+  for (gate& g : both[1].gates) {
+    g = inverse(g);
+  }
+  std::reverse(both[1].gates.begin(), both[1].gates.end());
+  const auto chunk_trace = [&both, n, chunk](Eigen::Index first) {
+    const state_simulator simulator(both[0].qubits, true);
+    std::vector<complex> state(static_cast<std::size_t>(n));
+    complex sum = 0;
+    for (Eigen::Index j = first; j < std::min(n, first + chunk); ++j) {
+      std::fill(state.begin(), state.end(), complex(0));
+      state[static_cast<std::size_t>(j)] = 1;
+      for (const circuit_gates& circuit : both) {
+        for (const gate& g : circuit.gates) {
+          simulator.apply(g, state.data());
+        }
+      }
+      sum += state[static_cast<std::size_t>(j)];
+    }
+    return sum;
+  };
+  std::vector<Eigen::Index> firsts;
+  for (Eigen::Index first = 0; first < n; first += chunk) {
+    firsts.push_back(first);
+  }
+  const std::vector<complex> sums = co_await yt::taskmap(chunk_trace, firsts);
+  complex trace = 0;
+  for (const complex& sum : sums) {
+    trace += sum;
+  }
+  // Rounding can put |Tr| a few ulps above N; a distance is never negative.
+  co_return std::max(0.0, 1 - std::abs(trace) / static_cast<double>(n));
 }
 
 std::vector<coupling_edge> linear_topology(int qubits) {
