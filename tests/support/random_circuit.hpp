@@ -1,0 +1,45 @@
+#pragma once
+
+#include <cstdint>
+
+#include <qsearch/circuit.hpp>
+#include <qsearch/random.hpp>
+
+namespace yt_test {
+
+/// A circuit of `gates` gates on `qubits` qubits drawn from `seed`: each gate a CX on a random
+/// ordered pair with probability `cx_fraction` (when there are two qubits), else a U3 with
+/// random angles on a random qubit.
+inline qs::circuit_gates random_circuit(int qubits, int gates, std::uint64_t seed,
+                                        double cx_fraction = 0.5) {
+  qs::splitmix64 random(seed);
+  const auto pick = [&](int count) {
+    return static_cast<int>(random.next() % static_cast<std::uint64_t>(count));
+  };
+  qs::circuit_gates circuit{qubits, {}};
+  for (int i = 0; i < gates; ++i) {
+    if (qubits >= 2 && random.uniform() < cx_fraction) {
+      const int control = pick(qubits);
+      int target = pick(qubits - 1);
+      target += target >= control ? 1 : 0;
+      circuit.gates.push_back(qs::gate::cx(control, target));
+    } else {
+      const int q = pick(qubits);
+      const double theta = random.angle();
+      const double phi = random.angle();
+      circuit.gates.push_back(qs::gate::u3(q, theta, phi, random.angle()));
+    }
+  }
+  return circuit;
+}
+
+/// The number of CX gates in `circuit`.
+inline int cnot_count(const qs::circuit_gates& circuit) {
+  int count = 0;
+  for (const qs::gate& g : circuit.gates) {
+    count += g.type == qs::gate::kind::cx ? 1 : 0;
+  }
+  return count;
+}
+
+} // namespace yt_test
