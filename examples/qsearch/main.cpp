@@ -25,6 +25,7 @@
 #endif
 
 #include <qsearch/cluster_codec.hpp>
+#include <qsearch/partition.hpp>
 #include <qsearch/printable.hpp>
 #include <qsearch/qasm.hpp>
 #include <qsearch/search.hpp>
@@ -195,6 +196,8 @@ void print_table(const std::vector<report>& reports, const std::vector<std::stri
 struct command {
   std::string target_name = "qft3";
   std::vector<std::string> unitary_files;
+  std::vector<std::string> circuit_files;
+  int max_unitary_qubits = 6;
   bool little_endian = false;
   bool benchmark = false;
   int repeat = 1;
@@ -224,6 +227,18 @@ std::variant<command, int> parse_command(int argc, char** argv) {
   app.add_option("target", c.target_name, "Built-in target (see --list)")->capture_default_str();
   app.add_option("--unitary", c.unitary_files,
                  "Targets from files: NumPy .npy complex128, or text as numpy.savetxt writes");
+  app.add_option("--circuit", c.circuit_files,
+                 "Targets from OpenQASM 2.0 circuits (- for stdin): each circuit's unitary is "
+                 "synthesized, and the circuit itself is kept when the search's has more CNOTs");
+  app.add_option("--max-unitary-qubits", c.max_unitary_qubits,
+                 "The widest --circuit whose unitary is synthesized; wider circuits need "
+                 "`qsearch optimize`")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10));
+  app.add_option("--threshold", c.options.threshold,
+                 "A circuit solves the target when its distance is below this")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-15, 1e-2));
   app.add_flag("--cluster", c.cluster,
                "Spread the targets over the ranks of an MPI job (start qsearch with mpirun); "
                "each rank runs --threads workers");
@@ -311,10 +326,15 @@ std::variant<command, int> parse_command(int argc, char** argv) {
   if (c.benchmark && c.topology != "linear") {
     throw qs::input_error("--benchmark uses the linear topology");
   }
-  if (c.benchmark && (!c.unitary_files.empty() || !c.qasm_file.empty())) {
-    throw qs::input_error("--benchmark runs the built-in list; it takes no --unitary or --qasm");
+  if (c.benchmark &&
+      (!c.unitary_files.empty() || !c.circuit_files.empty() || !c.qasm_file.empty())) {
+    throw qs::input_error(
+        "--benchmark runs the built-in list; it takes no --unitary, --circuit or --qasm");
   }
-  if (c.unitary_files.size() > 1 && !c.qasm_file.empty()) {
+  if (!c.unitary_files.empty() && !c.circuit_files.empty()) {
+    throw qs::input_error("give targets as --unitary files or as --circuit files, not both");
+  }
+  if (c.unitary_files.size() + c.circuit_files.size() > 1 && !c.qasm_file.empty()) {
     throw qs::input_error("--qasm takes the circuit of one target; use --json for several");
   }
   if (c.little_endian && c.unitary_files.empty()) {
@@ -332,7 +352,14 @@ struct job_list {
   std::vector<std::string> notes;
   // --benchmark: the targets in table order.
   std::vector<std::string> names;
+  // --circuit: each job's input program, kept when the search's circuit has more CNOTs; empty
+  // for other targets.
+  std::vector<std::optional<qs::qasm_program>> inputs;
 };
+
+int cnot_count(const qs::circuit_gates& circuit) {
+  return static_cast<int>(std::ranges::count(circuit.gates, qs::gate::kind::cx, &qs::gate::type));
+}
 
 job_list build_jobs(const command& c) {
   job_list list;
@@ -346,6 +373,7 @@ job_list build_jobs(const command& c) {
     }
     list.jobs.push_back(std::move(j));
     list.projections.push_back(projection);
+    list.inputs.emplace_back();
   };
   if (c.benchmark) {
     for (const std::string& name : qs::benchmark_targets()) {
@@ -371,6 +399,26 @@ job_list build_jobs(const command& c) {
         u = qs::reverse_qubit_order(u);
       }
       add(std::filesystem::path(file).stem().string(), std::move(u), c.options.seed, projection);
+    }
+  } else if (!c.circuit_files.empty()) {
+    for (const std::string& file : c.circuit_files) {
+      qs::qasm_program program = qs::read_qasm_file(file);
+      if (program.circuit.gates.empty()) {
+        throw qs::input_error(fmt::format("{}: the circuit has no gates", file));
+      }
+      if (program.circuit.qubits > c.max_unitary_qubits) {
+        throw qs::input_error(fmt::format(
+            "{}: {} qubits are too many to synthesize the circuit's unitary (--max-unitary-qubits "
+            "{}); `qsearch optimize {}` resynthesizes it block by block",
+            file, program.circuit.qubits, c.max_unitary_qubits, file));
+      }
+      add(file == "-" ? std::string("stdin") : std::filesystem::path(file).stem().string(),
+          qs::circuit_unitary(program.circuit), c.options.seed, 0.0);
+      // Only a circuit with fewer CNOTs than the input's is of use: deeper candidates are not
+      // searched.
+      qs::search_options& options = list.jobs.back().options;
+      options.max_cnots = std::min(options.max_cnots, std::max(0, cnot_count(program.circuit) - 1));
+      list.inputs.back() = std::move(program);
     }
   } else {
     add(c.target_name, qs::make_target(c.target_name), c.options.seed, 0.0);
@@ -426,25 +474,70 @@ run_result run_jobs(const command& c, const std::vector<job>& jobs, int argc, ch
   return run;
 }
 
+// Never worse than the input: where the search found no circuit for a --circuit target with
+// fewer CNOTs than the input circuit (its depth is capped there), the input in U3+CX form takes
+// its place, and the user is told.
+void keep_better_inputs(const command& c, const job_list& list, run_result& run) {
+  for (std::size_t i = 0; i < run.reports.size(); ++i) {
+    if (!list.inputs[i]) {
+      continue;
+    }
+    qs::search_result& result = run.reports[i].result;
+    const int input_cnots = cnot_count(list.inputs[i]->circuit);
+    if (result.shape.cnot_count() <= input_cnots && result.solved) {
+      continue;
+    }
+    if (!c.quiet) {
+      fmt::print(stderr,
+                 "{}: no circuit with fewer CNOTs than the input's {} found: keeping the input\n",
+                 run.reports[i].name, input_cnots);
+    }
+    result.circuit = qs::merge_single_qubit_gates(list.inputs[i]->circuit);
+    result.shape = qs::structure{result.circuit.qubits, result.shape.kind, {}};
+    for (const qs::gate& g : result.circuit.gates) {
+      if (g.type == qs::gate::kind::cx) {
+        result.shape.layers.push_back({g.qubit, g.target});
+      }
+    }
+    result.distance = qs::distance(list.jobs[i].unitary, qs::circuit_unitary(result.circuit));
+    result.solved = true;
+  }
+}
+
+// The circuit as emitted: with --circuit, followed by the input's final measurements.
+std::string emitted_qasm(const job_list& list, std::size_t i, const qs::circuit_gates& circuit) {
+  if (!list.inputs[i]) {
+    return qs::to_qasm(circuit);
+  }
+  qs::qasm_program program = *list.inputs[i];
+  program.circuit = circuit;
+  return qs::to_qasm(program);
+}
+
 // Prints the circuits or the table, writes --qasm, and says whether every search succeeded.
 int report_results(const command& c, const job_list& list, const run_result& run,
                    std::ofstream& qasm_out) {
   if (c.json) {
     for (std::size_t i = 0; i < run.reports.size(); ++i) {
-      fmt::print("{}\n", to_json(run.reports[i], list.projections[i]).dump());
+      nlohmann::json object = to_json(run.reports[i], list.projections[i]);
+      object["qasm"] = emitted_qasm(list, i, run.reports[i].result.circuit);
+      if (list.inputs[i]) {
+        object["input_cnots"] = cnot_count(list.inputs[i]->circuit);
+      }
+      fmt::print("{}\n", object.dump());
     }
   } else if (c.benchmark) {
     print_table(run.reports, list.names, run.wall_seconds, run.where);
   } else if (c.qasm_file.empty()) {
-    for (const report& r : run.reports) {
+    for (std::size_t i = 0; i < run.reports.size(); ++i) {
       if (run.reports.size() > 1) {
-        fmt::print("// {}\n", r.name);
+        fmt::print("// {}\n", run.reports[i].name);
       }
-      fmt::print("{}", qs::to_qasm(r.result.circuit));
+      fmt::print("{}", emitted_qasm(list, i, run.reports[i].result.circuit));
     }
   }
   if (qasm_out.is_open()) {
-    qasm_out << qs::to_qasm(run.reports.front().result.circuit);
+    qasm_out << emitted_qasm(list, 0, run.reports.front().result.circuit);
     if (!qasm_out.flush()) {
       throw qs::input_error(
           fmt::format("{}: cannot write the circuit: {}", c.qasm_file, std::strerror(errno)));
@@ -490,8 +583,9 @@ int run_command(int argc, char** argv) {
     }
   };
   progress_line progress(!c.quiet && isatty(STDERR_FILENO));
-  const run_result run = run_jobs(c, list.jobs, argc, argv, progress, before_work);
+  run_result run = run_jobs(c, list.jobs, argc, argv, progress, before_work);
   progress.clear();
+  keep_better_inputs(c, list, run);
   return report_results(c, list, run, qasm_out);
 }
 

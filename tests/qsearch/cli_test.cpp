@@ -138,6 +138,13 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
   dir.write("nan.txt", "nan 0\n0 1\n");
   dir.write("garbage.txt", "hello world\n");
   dir.write("overflow.txt", "1 1e400\n0 1\n");
+  dir.write("unknown_gate.qasm", "OPENQASM 2.0;\nqreg q[2];\nfoo q[0];\n");
+  dir.write("out_of_range.qasm", "OPENQASM 2.0;\nqreg q[2];\ncx q[0],q[2];\n");
+  dir.write("mid_measure.qasm",
+            "OPENQASM 2.0;\nqreg q[2];\ncreg c[2];\nmeasure q[0] -> c[0];\nh q[0];\n");
+  dir.write("empty.qasm", "OPENQASM 2.0;\nqreg q[2];\n");
+  dir.write("wide.qasm", "OPENQASM 2.0;\nqreg q[7];\ncx q[0],q[6];\n");
+  dir.write("malformed.qasm", "OPENQASM 2.0;\nqreg q[2]\ncx q[0],q[1];\n");
   const std::vector<std::pair<std::string, std::string>> cases{
       {"--unitary " + (dir / "not_square.txt").string(), "square"},
       {"--unitary " + (dir / "not_unitary.txt").string(), "unitary"},
@@ -147,6 +154,15 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
       {"--unitary " + (dir / "missing.txt").string(), "missing.txt"},
       {"--unitary " + (dir / "overflow.txt").string(), "'1e400' is out of a double's range"},
       {"--unitary /dev/zero", "/dev/zero: larger than"},
+      {"--circuit " + (dir / "unknown_gate.qasm").string(),
+       "unknown_gate.qasm: QASM line 3: unknown gate 'foo'"},
+      {"--circuit " + (dir / "out_of_range.qasm").string(), "out_of_range.qasm: QASM line 3:"},
+      {"--circuit " + (dir / "mid_measure.qasm").string(), "mid_measure.qasm: QASM line 5:"},
+      {"--circuit " + (dir / "empty.qasm").string(), "empty.qasm: the circuit has no gates"},
+      {"--circuit " + (dir / "wide.qasm").string(), "7 qubits are too many"},
+      {"--circuit " + (dir / "malformed.qasm").string(), "malformed.qasm: QASM line"},
+      {"--circuit " + (dir / "missing.qasm").string(), "missing.qasm: cannot open"},
+      {"--circuit /dev/zero", "/dev/zero: larger than"},
       {"no_such_target", "unknown target"},
       {"qft3 --topology 0-7", "qubit 7"},
       {"qft3 --topology zigzag", "zigzag"},
@@ -280,4 +296,43 @@ TEST_CASE("qsearch refuses --threads far beyond the CPUs and names the limit", "
     CHECK(w.err.find("--threads " + wrapped + ": must be 1 to ") != std::string::npos);
   }
   CHECK(run_qsearch("qft2 --quiet --threads " + std::to_string(limit)).exit_code == 0);
+}
+
+TEST_CASE("qsearch --circuit synthesizes the circuit's unitary and re-emits its final measures",
+          "[qsearch][cli]") {
+  const yt_test::temp_dir dir("qsearch_cli_circuit");
+  // 11 CNOTs once ccx and swap are decomposed; its unitary needs fewer.
+  const std::string input = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[3];\ncreg c[2];\n"
+                            "h q[0];\nccx q[0],q[1],q[2];\ncx q[0],q[1];\ncx q[0],q[1];\n"
+                            "swap q[1],q[2];\nmeasure q[0] -> c[0];\nmeasure q[2] -> c[1];\n";
+  const auto file = dir.write("in.qasm", input);
+  const command_result r = run_qsearch("--circuit " + file.string() + " --quiet --threads 2");
+  REQUIRE(r.exit_code == 0);
+  const qs::qasm_program given = qs::parse_qasm_program(input);
+  const qs::qasm_program output = qs::parse_qasm_program(r.out);
+  CHECK(output.measures == given.measures);
+  CHECK(output.cregs == given.cregs);
+  const auto cnots = [](const qs::circuit_gates& c) {
+    return std::ranges::count(c.gates, qs::gate::kind::cx, &qs::gate::type);
+  };
+  CHECK(cnots(output.circuit) < cnots(given.circuit));
+  CHECK(qs::distance(qs::circuit_unitary(given.circuit), qs::circuit_unitary(output.circuit)) <
+        1e-9);
+}
+
+TEST_CASE("qsearch --circuit keeps the input circuit when the search cannot beat it",
+          "[qsearch][cli]") {
+  const yt_test::temp_dir dir("qsearch_cli_keep");
+  const auto file = dir.write("cx.qasm", "OPENQASM 2.0;\nqreg q[2];\nh q[0];\ncx q[0],q[1];\n");
+  const command_result r = run_qsearch("--circuit " + file.string() + " --json");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("no circuit with fewer CNOTs than the input's 1 found: keeping the input") !=
+        std::string::npos);
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  CHECK(report["cnots"] == 1);
+  CHECK(report["input_cnots"] == 1);
+  CHECK(report["solved"] == true);
+  const qs::circuit_gates kept = qs::parse_qasm(report["qasm"].get<std::string>());
+  CHECK(qs::distance(qs::circuit_unitary(qs::parse_qasm(read_file(file))),
+                     qs::circuit_unitary(kept)) < 1e-14);
 }

@@ -1,14 +1,20 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <deque>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
 #include <limits>
 #include <numbers>
 #include <span>
 #include <string>
+#include <system_error>
 #include <unordered_map>
 #include <utility>
 #include <vector>
@@ -1140,6 +1146,40 @@ qasm_program parse_qasm_program(std::string_view text) {
 
 circuit_gates parse_qasm(std::string_view text) {
   return parse_qasm_program(text).circuit;
+}
+
+qasm_program read_qasm_file(const std::string& path) {
+  const bool standard_input = path == "-";
+  std::ifstream file;
+  if (!standard_input) {
+    std::error_code ignored;
+    if (std::filesystem::is_directory(path, ignored)) {
+      throw input_error(fmt::format("{}: is a directory", path));
+    }
+    file.open(path, std::ios::binary);
+    if (!file) {
+      throw input_error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+    }
+  }
+  std::istream& in = standard_input ? std::cin : file;
+  std::string text;
+  std::array<char, 1 << 16> buffer{};
+  while (in && text.size() <= max_qasm_bytes) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+  }
+  if (in.bad()) {
+    throw input_error(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
+  }
+  if (text.size() > max_qasm_bytes) {
+    throw input_error(fmt::format(
+        "{}: larger than {} bytes, more than any circuit qsearch can take", path, max_qasm_bytes));
+  }
+  try {
+    return parse_qasm_program(text);
+  } catch (const input_error& error) {
+    throw input_error(fmt::format("{}: {}", path, error.what()));
+  }
 }
 
 } // namespace qs

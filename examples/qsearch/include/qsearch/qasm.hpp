@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -96,5 +97,15 @@ qasm_program parse_qasm_program(std::string_view text);
 ///
 /// **Exceptions.** As `parse_qasm_program`.
 circuit_gates parse_qasm(std::string_view text);
+
+/// The largest QASM file `read_qasm_file` reads: far above any circuit the optimizer can take
+/// in reasonable time, far below what an endless device would feed it.
+inline constexpr std::size_t max_qasm_bytes = std::size_t{64} << 20;
+
+/// Reads and parses the OpenQASM 2.0 program in `path`, or standard input for `-`.
+///
+/// **Exceptions.** `input_error` naming the file: `FILE: cannot open: <reason>`, `FILE: larger
+/// than 67108864 bytes ...`, or `FILE: QASM line N: <problem>` as `parse_qasm_program` says it.
+qasm_program read_qasm_file(const std::string& path);
 
 } // namespace qs
