@@ -295,18 +295,27 @@ TEST_CASE("npy shapes must be a tuple of two non-negative integers", "[qsearch][
   }
 }
 
-TEST_CASE("endless devices are read only up to the most a 10-qubit unitary needs",
-          "[qsearch][io]") {
+TEST_CASE("endless devices are refused at their first NUL byte", "[qsearch][io]") {
   for (const std::string device : {"/dev/zero", "/dev/urandom"}) {
     const auto start = std::chrono::steady_clock::now();
     const std::string message = read_error(device);
     const double seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     INFO(device << ": " << message);
-    CHECK(message.rfind(device + ": larger than ", 0) == 0);
-    CHECK(message.find("the most a unitary of up to 10 qubits needs") != std::string::npos);
-    CHECK(seconds < 10);
+    CHECK(message.starts_with(device));
+    CHECK(message.find(": byte ") == device.size());
+    CHECK(message.find("is NUL: neither a text unitary nor a .npy file") != std::string::npos);
+    CHECK(seconds < 1);
   }
+}
+
+TEST_CASE("a text file is read only up to the most a 10-qubit unitary needs", "[qsearch][io]") {
+  const yt_test::temp_dir dir("qsearch_io_large");
+  // 128 MiB and one byte of blanks: no NUL, so only the size limit stops it.
+  const auto file = dir.write("large.txt", std::string((std::size_t{128} << 20) + 1, ' '));
+  const std::string message = read_error(file);
+  CHECK(message.find("large.txt: larger than 134217728 bytes, the most a unitary of up to 10 "
+                     "qubits needs") != std::string::npos);
 }
 
 TEST_CASE("text with more than 1024 rows or columns is refused", "[qsearch][io]") {
@@ -329,10 +338,10 @@ TEST_CASE("text with more than 1024 rows or columns is refused", "[qsearch][io]"
 TEST_CASE("messages show bytes from the file escaped, never raw", "[qsearch][io]") {
   const yt_test::temp_dir dir("qsearch_io_test");
   const std::vector<std::pair<std::filesystem::path, std::string>> cases{
-      {dir.write("escape.txt", std::string("1 \x1b[31mred\x00\x7f\\\n0 1\n", 18)),
-       "'\\x1b[31mred\\x00\\x7f\\\\' is not a complex number"},
+      {dir.write("escape.txt", std::string("1 \x1b[31mred\x01\x7f\\\n0 1\n", 18)),
+       "'\\x1b[31mred\\x01\\x7f\\\\' is not a complex number"},
       {dir.write("long.txt", std::string(1000, 'a') + " 0\n0 1\n"),
-       "'" + std::string(40, 'a') + "...' is not a complex number"},
+       std::string(1, '\'').append(40, 'a').append("...' is not a complex number")},
       {dir.write("descr.npy",
                  npy_header("{'descr': '\x1b[2J\x9b', 'fortran_order': False, 'shape': (2, 2)}") +
                      std::string(64, '\0')),

@@ -1166,7 +1166,12 @@ qasm_program read_qasm_file(const std::string& path) {
   std::array<char, 1 << 16> buffer{};
   while (in && text.size() <= max_qasm_bytes) {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const std::size_t from = text.size();
     text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    // Binary garbage (/dev/zero, a wrong file) is refused at once, not read up to the limit.
+    if (const std::size_t nul = text.find('\0', from); nul != std::string::npos) {
+      throw input_error(fmt::format("{}: byte {} is NUL: not an OpenQASM 2.0 program", path, nul));
+    }
   }
   if (in.bad()) {
     throw input_error(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));

@@ -77,8 +77,8 @@ npy_header_span locate_npy_header(std::string_view bytes, const std::filesystem:
   return span;
 }
 
-// The whole file, or input_error if it is longer than any unitary of up to max_qubits needs:
-// /dev/zero or a wrong file must not be read without end.
+// The whole file, or input_error if it is longer than any unitary of up to max_qubits needs
+// (an endless source must not be read without end) or is binary but not a .npy file.
 std::string read_capped(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
@@ -88,15 +88,27 @@ std::string read_capped(const std::filesystem::path& file) {
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   bytes.resize(static_cast<std::size_t>(in.gcount()));
   std::size_t limit = max_text_bytes;
-  if (is_npy(bytes)) {
+  const bool npy = is_npy(bytes);
+  if (npy) {
     const npy_header_span header = locate_npy_header(bytes, file);
     limit = header.start + header.length + max_npy_data;
   }
+  // A text unitary has no NUL byte: binary garbage (/dev/zero, /dev/urandom, a wrong file) is
+  // refused at its first one instead of being read up to the limit.
+  const auto refuse_binary = [&](std::size_t from) {
+    if (const std::size_t nul = bytes.find('\0', from); !npy && nul != std::string::npos) {
+      throw input_error(fmt::format("{}: byte {} is NUL: neither a text unitary nor a .npy file",
+                                    file_name(file), nul));
+    }
+  };
+  refuse_binary(0);
   std::array<char, 1 << 16> buffer{};
   while (in && bytes.size() <= limit) {
     in.read(buffer.data(),
             static_cast<std::streamsize>(std::min(buffer.size(), limit + 1 - bytes.size())));
+    const std::size_t from = bytes.size();
     bytes.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    refuse_binary(from);
   }
   if (in.bad()) {
     throw input_error(fmt::format("{}: cannot read", file_name(file)));
