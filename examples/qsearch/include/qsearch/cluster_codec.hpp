@@ -6,6 +6,8 @@
 #include <tuple>
 
 #include <qsearch/circuit.hpp>
+#include <qsearch/optimize.hpp>
+#include <qsearch/partition.hpp>
 #include <qsearch/search.hpp>
 
 namespace qs {
@@ -27,6 +29,31 @@ inline auto codec_fields(search_result& r) {
 inline auto codec_fields(search_options& o) {
   return std::tie(o.multistarts, o.seed, o.threshold, o.layers, o.optimizer, o.topology,
                   o.max_cnots, o.commit_after_nodes, o.commit_step, o.beam);
+}
+
+inline auto codec_fields(block& b) {
+  return std::tie(b.qubits, b.circuit);
+}
+
+inline auto codec_fields(optimize_options& o) {
+  return std::tie(o.block_size, o.search, o.topology);
+}
+
+inline auto codec_fields(block_job& j) {
+  return std::tie(j.b, j.options, j.index);
+}
+
+inline auto codec_fields(block_report& r) {
+  return std::tie(r.qubits, r.cnots_before, r.cnots_after, r.replaced, r.reason, r.distance,
+                  r.seconds, r.nodes);
+}
+
+inline auto codec_fields(block_outcome& o) {
+  return std::tie(o.report, o.circuit);
+}
+
+inline auto codec_fields(optimize_result& r) {
+  return std::tie(r.circuit, r.blocks, r.cnots_before, r.cnots_after, r.distance_bound);
 }
 
 } // namespace qs
