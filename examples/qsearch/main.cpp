@@ -11,6 +11,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <type_traits>
 #include <unistd.h>
 #include <variant>
 #include <vector>
@@ -25,6 +26,7 @@
 #endif
 
 #include <qsearch/cluster_codec.hpp>
+#include <qsearch/optimize.hpp>
 #include <qsearch/partition.hpp>
 #include <qsearch/printable.hpp>
 #include <qsearch/qasm.hpp>
@@ -126,8 +128,9 @@ yt::task<report> synthesize_job(job j) {
 
 } // namespace
 
-// Registered for the cluster; on a pool or inline it is an ordinary function.
+// Registered for the cluster; on a pool or inline they are ordinary functions.
 YT_REMOTE(synthesize_job);
+YT_REMOTE(qs::resynthesize_block);
 
 namespace {
 
@@ -192,8 +195,20 @@ void print_table(const std::vector<report>& reports, const std::vector<std::stri
   fmt::print("{} syntheses in {:.2f} s wall on {}\n", reports.size(), wall_seconds, where);
 }
 
-// What the command line asks for, checked.
-struct command {
+// What both commands take: how to search, where to run, how to report.
+struct run_settings {
+  qs::search_options options;
+  std::string topology;
+  std::size_t threads = 1;
+  bool cluster = false;
+  std::string journal_file;
+  std::optional<std::chrono::milliseconds> rank_timeout;
+  bool json = false;
+  bool quiet = false;
+};
+
+// The synthesis of targets, checked.
+struct command : run_settings {
   std::string target_name = "qft3";
   std::vector<std::string> unitary_files;
   std::vector<std::string> circuit_files;
@@ -202,127 +217,102 @@ struct command {
   bool benchmark = false;
   int repeat = 1;
   bool list = false;
-  std::string topology = "linear";
-  qs::search_options options;
-  std::size_t threads = 1;
-  bool cluster = false;
-  std::string journal_file;
-  std::optional<std::chrono::milliseconds> rank_timeout;
   std::string qasm_file;
-  bool json = false;
-  bool quiet = false;
 };
 
-// The command, or the exit code when the command line was a request for --help.
-std::variant<command, int> parse_command(int argc, char** argv) {
-  CLI::App app{"Synthesizes a circuit of U3 gates and CNOTs with the fewest CNOTs for a target "
-               "unitary (qubit 0 is the most significant bit of the basis index)."};
-  command c;
-  std::optional<double> rank_timeout;
+// `qsearch optimize`: a circuit resynthesized block by block, checked.
+struct optimize_command : run_settings {
+  std::string input;
+  std::string output;
+  int block_size = 3;
+};
+
+// The shared options as typed, before they are checked.
+struct shared_flags {
   std::string threads = std::to_string(yt::available_concurrency());
   std::string seed = "0";
   std::string layer = "4";
   std::string optimizer = "lbfgs";
+  std::optional<double> rank_timeout;
+};
 
-  app.add_option("target", c.target_name, "Built-in target (see --list)")->capture_default_str();
-  app.add_option("--unitary", c.unitary_files,
-                 "Targets from files: NumPy .npy complex128, or text as numpy.savetxt writes");
-  app.add_option("--circuit", c.circuit_files,
-                 "Targets from OpenQASM 2.0 circuits (- for stdin): each circuit's unitary is "
-                 "synthesized, and the circuit itself is kept when the search's has more CNOTs");
-  app.add_option("--max-unitary-qubits", c.max_unitary_qubits,
-                 "The widest --circuit whose unitary is synthesized; wider circuits need "
-                 "`qsearch optimize`")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 10));
-  app.add_option("--threshold", c.options.threshold,
-                 "A circuit solves the target when its distance is below this")
-      ->capture_default_str()
-      ->check(CLI::Range(1e-15, 1e-2));
-  app.add_flag("--cluster", c.cluster,
-               "Spread the targets over the ranks of an MPI job (start qsearch with mpirun); "
-               "each rank runs --threads workers");
-  app.add_option("--journal", c.journal_file,
-                 "With --cluster: record each finished synthesis in this file, and take those "
-                 "found there instead of running them again");
-  app.add_option("--rank-timeout", rank_timeout,
-                 "With --cluster: seconds without a heartbeat after which a rank counts as lost "
-                 "and its syntheses run on the other ranks (default 30)")
-      ->type_name("SECONDS")
-      ->check(CLI::Range(0.001, 1e6));
-  app.add_option("--threads", threads, "Worker threads; 1 runs everything on this thread")
+void add_shared_options(CLI::App& app, run_settings& s, shared_flags& flags,
+                        const std::string& work) {
+  app.add_option("--threads", flags.threads, "Worker threads; 1 runs everything on this thread")
       ->type_name("UINT")
       ->capture_default_str();
-  app.add_option("--multistarts", c.options.multistarts, "Optimizer starts per candidate")
+  app.add_option("--multistarts", s.options.multistarts, "Optimizer starts per candidate")
       ->capture_default_str()
       ->check(CLI::Range(1, 100000));
-  app.add_option("--seed", seed, "Seed of every random start point, 0 to 2^64-1")
+  app.add_option("--seed", flags.seed, "Seed of every random start point, 0 to 2^64-1")
       ->type_name("UINT")
       ->capture_default_str();
-  app.add_option("--topology", c.topology, "linear, ring, all, or edges like 0-1,1-2,0-2")
+  app.add_option("--threshold", s.options.threshold,
+                 "A circuit solves a unitary when its distance is below this")
+      ->capture_default_str()
+      ->check(CLI::Range(1e-15, 1e-2));
+  app.add_option("--topology", s.topology, "linear, ring, all, or edges like 0-1,1-2,0-2")
       ->capture_default_str();
-  app.add_option("--layer", layer,
+  app.add_option("--layer", flags.layer,
                  "Parameters per layer: 4 (Ry then Rz, Ry then Rx) or 5 (XZXZ, U3)")
       ->capture_default_str()
       ->check(CLI::IsMember({"4", "5"}));
-  app.add_option("--optimizer", optimizer, "lbfgs or lm (Levenberg-Marquardt)")
+  app.add_option("--optimizer", flags.optimizer, "lbfgs or lm (Levenberg-Marquardt)")
       ->capture_default_str()
       ->check(CLI::IsMember({"lbfgs", "lm"}));
-  app.add_option("--beam", c.options.beam, "Nodes expanded at once")
+  app.add_option("--beam", s.options.beam, "Nodes expanded at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
-  app.add_option("--max-cnots", c.options.max_cnots, "Give up on candidates deeper than this")
-      ->capture_default_str()
-      ->check(CLI::Range(0, 10000));
-  app.add_flag("--little-endian", c.little_endian,
-               "The --unitary file uses Qiskit's order (qubit 0 least significant)");
-  app.add_option("--qasm", c.qasm_file, "Write the OpenQASM 2.0 circuit to this file");
-  app.add_flag("--json", c.json, "One JSON object per target on stdout");
-  app.add_flag("--quiet", c.quiet, "No progress line and no summary on stderr");
-  app.add_flag("--list", c.list, "List the built-in targets");
-  app.add_flag("--benchmark", c.benchmark,
-               "Synthesize qft2 qft3 fredkin toffoli peres or miro hhl and print a table");
-  app.add_option("--repeat", c.repeat, "With --benchmark: runs per target, seeds S, S+1, ...")
-      ->capture_default_str()
-      ->check(CLI::Range(1, 1000));
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& help) {
-    return app.exit(help);
-  } catch (const CLI::ParseError& error) {
-    throw qs::input_error(error.what());
-  }
+  app.add_flag("--cluster", s.cluster,
+               "Spread the " + work +
+                   " over the ranks of an MPI job (start qsearch with mpirun); each rank runs "
+                   "--threads workers");
+  app.add_option("--journal", s.journal_file,
+                 "With --cluster: record each finished one of the " + work +
+                     " in this file, and take those found there instead of running them again");
+  app.add_option("--rank-timeout", flags.rank_timeout,
+                 "With --cluster: seconds without a heartbeat after which a rank counts as lost "
+                 "and its " +
+                     work + " run on the other ranks (default 30)")
+      ->type_name("SECONDS")
+      ->check(CLI::Range(0.001, 1e6));
+  app.add_flag("--json", s.json, "JSON on stdout");
+  app.add_flag("--quiet", s.quiet, "No progress line and no summary on stderr");
+}
 
-  const std::optional<std::uint64_t> seed_value = parse_decimal(seed);
-  if (!seed_value) {
+void check_shared_options(run_settings& s, const shared_flags& flags) {
+  const std::optional<std::uint64_t> seed = parse_decimal(flags.seed);
+  if (!seed) {
     throw qs::input_error(fmt::format("--seed: '{}' is not a decimal integer in [0, {}]",
-                                      qs::printable(seed),
+                                      qs::printable(flags.seed),
                                       std::numeric_limits<std::uint64_t>::max()));
   }
-  c.options.seed = *seed_value;
+  s.options.seed = *seed;
   // More threads than CPUs only add switches and cache misses to a CPU-bound search.
   const std::size_t max_threads = std::max<std::size_t>(64, 8 * yt::available_concurrency());
-  const std::optional<std::uint64_t> threads_value = parse_decimal(threads);
-  if (!threads_value || *threads_value == 0 || *threads_value > max_threads) {
+  const std::optional<std::uint64_t> threads = parse_decimal(flags.threads);
+  if (!threads || *threads == 0 || *threads > max_threads) {
     throw qs::input_error(
         fmt::format("--threads {}: must be 1 to {} (8 per CPU this process may use, and never "
                     "fewer than 64): threads beyond the CPUs only slow the search",
-                    qs::printable(threads), max_threads));
+                    qs::printable(flags.threads), max_threads));
   }
-  c.threads = static_cast<std::size_t>(*threads_value);
-  c.options.layers = layer == "5" ? qs::layer_kind::five_param : qs::layer_kind::four_param;
-  c.options.optimizer =
-      optimizer == "lm" ? qs::optimizer_kind::levenberg_marquardt : qs::optimizer_kind::lbfgs;
-  if (rank_timeout) {
-    c.rank_timeout = std::chrono::milliseconds(std::llround(*rank_timeout * 1000));
+  s.threads = static_cast<std::size_t>(*threads);
+  s.options.layers = flags.layer == "5" ? qs::layer_kind::five_param : qs::layer_kind::four_param;
+  s.options.optimizer =
+      flags.optimizer == "lm" ? qs::optimizer_kind::levenberg_marquardt : qs::optimizer_kind::lbfgs;
+  if (flags.rank_timeout) {
+    s.rank_timeout = std::chrono::milliseconds(std::llround(*flags.rank_timeout * 1000));
   }
-
-  if (!c.journal_file.empty() && !c.cluster) {
+  if (!s.journal_file.empty() && !s.cluster) {
     throw qs::input_error("--journal needs --cluster");
   }
-  if (c.rank_timeout && !c.cluster) {
+  if (s.rank_timeout && !s.cluster) {
     throw qs::input_error("--rank-timeout needs --cluster");
   }
+}
+
+void check_command(const command& c) {
   if (c.benchmark && c.topology != "linear") {
     throw qs::input_error("--benchmark uses the linear topology");
   }
@@ -340,6 +330,69 @@ std::variant<command, int> parse_command(int argc, char** argv) {
   if (c.little_endian && c.unitary_files.empty()) {
     throw qs::input_error("--little-endian applies to --unitary files only");
   }
+}
+
+// The command, or the exit code when the command line was a request for --help.
+std::variant<command, optimize_command, int> parse_command(int argc, char** argv) {
+  CLI::App app{"Synthesizes a circuit of U3 gates and CNOTs with the fewest CNOTs for a target "
+               "unitary (qubit 0 is the most significant bit of the basis index); `qsearch "
+               "optimize` makes an OpenQASM circuit smaller."};
+  command c;
+  c.topology = "linear";
+  shared_flags flags;
+  app.add_option("target", c.target_name, "Built-in target (see --list)")->capture_default_str();
+  app.add_option("--unitary", c.unitary_files,
+                 "Targets from files: NumPy .npy complex128, or text as numpy.savetxt writes");
+  app.add_option("--circuit", c.circuit_files,
+                 "Targets from OpenQASM 2.0 circuits (- for stdin): each circuit's unitary is "
+                 "synthesized, and the circuit itself is kept when the search's has more CNOTs");
+  app.add_option("--max-unitary-qubits", c.max_unitary_qubits,
+                 "The widest --circuit whose unitary is synthesized; wider circuits need "
+                 "`qsearch optimize`")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 10));
+  app.add_option("--max-cnots", c.options.max_cnots, "Give up on candidates deeper than this")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
+  app.add_flag("--little-endian", c.little_endian,
+               "The --unitary file uses Qiskit's order (qubit 0 least significant)");
+  app.add_option("--qasm", c.qasm_file, "Write the OpenQASM 2.0 circuit to this file");
+  app.add_flag("--list", c.list, "List the built-in targets");
+  app.add_flag("--benchmark", c.benchmark,
+               "Synthesize qft2 qft3 fredkin toffoli peres or miro hhl and print a table");
+  app.add_option("--repeat", c.repeat, "With --benchmark: runs per target, seeds S, S+1, ...")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
+  add_shared_options(app, c, flags, "syntheses");
+
+  optimize_command o;
+  o.topology = "all";
+  shared_flags optimize_flags;
+  CLI::App* optimize = app.add_subcommand(
+      "optimize", "Makes an OpenQASM 2.0 circuit of any width smaller: partitions it into blocks, "
+                  "resynthesizes every block in parallel, keeps a block's new circuit only when "
+                  "it has fewer CNOTs, and writes the circuit with its final measurements");
+  optimize->add_option("circuit", o.input, "The OpenQASM 2.0 circuit (- for stdin)")->required();
+  optimize->add_option("-o,--output", o.output, "Write the circuit to this file, not stdout");
+  optimize->add_option("--block-size", o.block_size, "Qubits per block, 2 to 4")
+      ->capture_default_str();
+  add_shared_options(*optimize, o, optimize_flags, "blocks");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    throw qs::input_error(error.what());
+  }
+  if (optimize->parsed()) {
+    check_shared_options(o, optimize_flags);
+    if (o.block_size < 2 || o.block_size > 4) {
+      throw qs::input_error(fmt::format("--block-size {}: must be 2, 3 or 4 qubits", o.block_size));
+    }
+    return o;
+  }
+  check_shared_options(c, flags);
+  check_command(c);
   return c;
 }
 
@@ -426,6 +479,68 @@ job_list build_jobs(const command& c) {
   return list;
 }
 
+// Output files are opened before the work, so that an unwritable path fails at once.
+void open_output(std::ofstream& out, const std::string& path) {
+  out.open(path);
+  if (!out) {
+    throw qs::input_error(
+        fmt::format("{}: cannot write the circuit: {}", path, std::strerror(errno)));
+  }
+}
+
+void write_output(std::ofstream& out, const std::string& path, const std::string& text) {
+  out << text;
+  if (!out.flush()) {
+    throw qs::input_error(
+        fmt::format("{}: cannot write the circuit: {}", path, std::strerror(errno)));
+  }
+}
+
+#ifdef QSEARCH_WITH_MPI
+template <class Executor> constexpr bool is_cluster = std::is_same_v<Executor, yt::mpi_cluster>;
+#else
+template <class Executor> constexpr bool is_cluster = false;
+#endif
+
+// Runs `work(executor)` on the executor the settings name: the ranks of an MPI job, a pool, or
+// this thread. `before_work` runs first, on the process that reports (rank 0 of a cluster).
+// Returns where it ran, for the summary.
+template <class BeforeWork, class Work>
+std::string run_on_executor(const run_settings& s, int argc, char** argv, BeforeWork before_work,
+                            Work work) {
+  const std::string threads = fmt::format("{} thread{}", s.threads, s.threads == 1 ? "" : "s");
+  if (s.cluster) {
+#ifdef QSEARCH_WITH_MPI
+    yt::cluster_options options{.threads = s.threads, .journal = s.journal_file};
+    if (s.rank_timeout) {
+      options.rank_timeout = *s.rank_timeout;
+    }
+    // On ranks other than 0 this serves the work until rank 0 is done, then exits.
+    yt::mpi_cluster executor(argc, argv, options);
+    before_work();
+    work(executor);
+    return fmt::format("{} ranks of {}", executor.ranks(), threads);
+#else
+    (void)argc;
+    (void)argv;
+    throw qs::input_error("this qsearch was built without MPI, so --cluster is not available");
+#endif
+  }
+  before_work();
+  if (s.threads == 1) {
+    yt::inline_executor serial;
+    work(serial);
+  } else {
+    yt::thread_pool pool(s.threads);
+    work(pool);
+  }
+  return threads;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
 // What a run produced, and where it ran.
 struct run_result {
   std::vector<report> reports;
@@ -433,44 +548,21 @@ struct run_result {
   std::string where;
 };
 
-// Runs the jobs on the executor the command names. `before_work` runs on the process that reports
-// (rank 0 of a cluster), just before the syntheses start.
 template <class BeforeWork>
 run_result run_jobs(const command& c, const std::vector<job>& jobs, int argc, char** argv,
                     progress_line& progress, BeforeWork before_work) {
   run_result run;
-  run.where = fmt::format("{} thread{}", c.threads, c.threads == 1 ? "" : "s");
   const auto start = std::chrono::steady_clock::now();
-  if (c.cluster) {
-#ifdef QSEARCH_WITH_MPI
-    yt::cluster_options options{.threads = c.threads, .journal = c.journal_file};
-    if (c.rank_timeout) {
-      options.rank_timeout = *c.rank_timeout;
-    }
-    // On ranks other than 0 this serves syntheses until rank 0 is done, then exits.
-    yt::mpi_cluster executor(argc, argv, options);
-    before_work();
-    run.reports = executor.map(synthesize_job, jobs);
-    run.where = fmt::format("{} ranks of {}", executor.ranks(), run.where);
-#else
-    (void)argc;
-    (void)argv;
-    throw qs::input_error("this qsearch was built without MPI, so --cluster is not available");
-#endif
-  } else {
-    before_work();
-    progress_state state{progress, jobs.size()};
-    const auto with_progress = [&state](job j) { return synthesize(std::move(j), &state); };
-    if (c.threads == 1) {
-      yt::inline_executor serial;
-      run.reports = serial.map(with_progress, jobs);
+  progress_state state{progress, jobs.size()};
+  run.where = run_on_executor(c, argc, argv, before_work, [&](auto& executor) {
+    if constexpr (is_cluster<std::remove_reference_t<decltype(executor)>>) {
+      run.reports = executor.map(synthesize_job, jobs);
     } else {
-      yt::thread_pool pool(c.threads);
-      run.reports = pool.map(with_progress, jobs);
+      run.reports =
+          executor.map([&state](job j) { return synthesize(std::move(j), &state); }, jobs);
     }
-  }
-  run.wall_seconds =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  });
+  run.wall_seconds = seconds_since(start);
   return run;
 }
 
@@ -537,11 +629,7 @@ int report_results(const command& c, const job_list& list, const run_result& run
     }
   }
   if (qasm_out.is_open()) {
-    qasm_out << emitted_qasm(list, 0, run.reports.front().result.circuit);
-    if (!qasm_out.flush()) {
-      throw qs::input_error(
-          fmt::format("{}: cannot write the circuit: {}", c.qasm_file, std::strerror(errno)));
-    }
+    write_output(qasm_out, c.qasm_file, emitted_qasm(list, 0, run.reports.front().result.circuit));
   }
   bool all_solved = true;
   for (const report& r : run.reports) {
@@ -555,10 +643,128 @@ int report_results(const command& c, const job_list& list, const run_result& run
   return all_solved ? success : unsolved;
 }
 
+yt::task<qs::block_outcome> resynthesize(qs::block_job job, progress_state& progress) {
+  qs::block_outcome outcome = co_await qs::resynthesize_block(std::move(job));
+  progress.line.show(fmt::format("{}/{} blocks done", ++progress.done, progress.total));
+  co_return outcome;
+}
+
+const char* kept_reason_name(qs::kept_reason reason) {
+  switch (reason) {
+  case qs::kept_reason::none:
+    return "replaced";
+  case qs::kept_reason::no_cnots:
+    return "no CNOTs";
+  case qs::kept_reason::disconnected:
+    return "qubits not connected";
+  case qs::kept_reason::not_improved:
+    return "not improved";
+  }
+  return "";
+}
+
+// Circuits up to this width get the exact distance between input and output, by simulation.
+constexpr int max_checked_qubits = 12;
+
+int run_optimize(const optimize_command& o, int argc, char** argv) {
+  const qs::qasm_program program = qs::read_qasm_file(o.input);
+  const qs::circuit_gates& input = program.circuit;
+  if (input.gates.empty()) {
+    throw qs::input_error(fmt::format("{}: the circuit has no gates", o.input));
+  }
+  qs::optimize_options options{o.block_size, o.options, {}};
+  if (o.topology != "all") {
+    options.topology = qs::parse_topology(o.topology, input.qubits);
+  }
+  const std::vector<qs::block_job> jobs = qs::make_block_jobs(input, options);
+
+  std::ofstream output;
+  const auto before_work = [&] {
+    if (!o.output.empty()) {
+      open_output(output, o.output);
+    }
+  };
+  progress_line progress(!o.quiet && isatty(STDERR_FILENO));
+  progress_state state{progress, jobs.size()};
+  qs::optimize_result result;
+  std::optional<double> distance;
+  const auto start = std::chrono::steady_clock::now();
+  const std::string where = run_on_executor(o, argc, argv, before_work, [&](auto& executor) {
+    std::vector<qs::block_outcome> outcomes;
+    if constexpr (is_cluster<std::remove_reference_t<decltype(executor)>>) {
+      outcomes = executor.map(qs::resynthesize_block, jobs);
+    } else {
+      outcomes = executor.map(
+          [&state](qs::block_job j) { return resynthesize(std::move(j), state); }, jobs);
+    }
+    result = qs::combine_outcomes(input.qubits, std::move(outcomes));
+    if (input.qubits <= max_checked_qubits) {
+      distance = executor.sync_wait(qs::circuit_distance(input, result.circuit));
+    }
+  });
+  const double seconds = seconds_since(start);
+  progress.clear();
+
+  qs::qasm_program optimized = program;
+  optimized.circuit = result.circuit;
+  const std::string qasm = qs::to_qasm(optimized);
+  const auto improved = std::ranges::count(result.blocks, true, &qs::block_report::replaced);
+  const double reduction =
+      result.cnots_before == 0
+          ? 0.0
+          : 1.0 - static_cast<double>(result.cnots_after) / result.cnots_before;
+  if (o.json) {
+    nlohmann::json blocks = nlohmann::json::array();
+    for (const qs::block_report& b : result.blocks) {
+      blocks.push_back({{"qubits", b.qubits},
+                        {"cnots_before", b.cnots_before},
+                        {"cnots_after", b.cnots_after},
+                        {"replaced", b.replaced},
+                        {"kept", b.replaced ? "" : kept_reason_name(b.reason)},
+                        {"distance", b.distance},
+                        {"seconds", b.seconds},
+                        {"nodes", b.nodes}});
+    }
+    const nlohmann::json report = {
+        {"circuit", o.input},
+        {"qubits", input.qubits},
+        {"cnots_before", result.cnots_before},
+        {"cnots_after", result.cnots_after},
+        {"reduction", reduction},
+        {"blocks_improved", improved},
+        {"blocks", blocks},
+        {"distance_bound", result.distance_bound},
+        {"distance", distance ? nlohmann::json(*distance) : nlohmann::json(nullptr)},
+        {"seconds", seconds},
+        {"where", where},
+        {"qasm", qasm}};
+    fmt::print("{}\n", report.dump());
+  } else if (o.output.empty()) {
+    fmt::print("{}", qasm);
+  }
+  if (output.is_open()) {
+    write_output(output, o.output, qasm);
+  }
+  if (!o.quiet) {
+    fmt::print(stderr,
+               "{}: {} -> {} CNOTs ({:.1f}% fewer), {} of {} blocks improved, distance bound "
+               "{:.1e}{}, {:.2f} s on {}\n",
+               o.input, result.cnots_before, result.cnots_after, 100 * reduction, improved,
+               result.blocks.size(), result.distance_bound,
+               distance ? fmt::format(", exact distance {:.1e}", *distance)
+                        : fmt::format(" (no exact distance above {} qubits)", max_checked_qubits),
+               seconds, where);
+  }
+  return success;
+}
+
 int run_command(int argc, char** argv) {
-  const std::variant<command, int> parsed = parse_command(argc, argv);
+  const std::variant<command, optimize_command, int> parsed = parse_command(argc, argv);
   if (const int* exit_now = std::get_if<int>(&parsed)) {
     return *exit_now;
+  }
+  if (const optimize_command* o = std::get_if<optimize_command>(&parsed)) {
+    return run_optimize(*o, argc, argv);
   }
   const command& c = std::get<command>(parsed);
   if (c.list) {
@@ -568,18 +774,13 @@ int run_command(int argc, char** argv) {
     return success;
   }
   const job_list list = build_jobs(c);
-  // The --qasm file is opened before the work, so that an unwritable path fails at once.
   std::ofstream qasm_out;
   const auto before_work = [&] {
     for (const std::string& note : list.notes) {
       fmt::print(stderr, "{}\n", note);
     }
     if (!c.qasm_file.empty()) {
-      qasm_out.open(c.qasm_file);
-      if (!qasm_out) {
-        throw qs::input_error(
-            fmt::format("{}: cannot write the circuit: {}", c.qasm_file, std::strerror(errno)));
-      }
+      open_output(qasm_out, c.qasm_file);
     }
   };
   progress_line progress(!c.quiet && isatty(STDERR_FILENO));

@@ -5,30 +5,14 @@
 
 #include <catch2/catch.hpp>
 
+#include <support/random_circuit.hpp>
+
 #include <yieldtasks/inline_executor.hpp>
 #include <yieldtasks/thread_pool.hpp>
 
 #include <qsearch/circuit.hpp>
-#include <qsearch/random.hpp>
 
 namespace {
-
-// A random circuit of U3s and CNOTs on random qubits.
-qs::circuit_gates random_circuit(int qubits, int gates, qs::splitmix64& random) {
-  qs::circuit_gates c{qubits, {}};
-  for (int i = 0; i < gates; ++i) {
-    const int q = static_cast<int>(random.next() % static_cast<std::uint64_t>(qubits));
-    if (qubits > 1 && random.next() % 3 == 0) {
-      const int t =
-          static_cast<int>((q + 1 + random.next() % static_cast<std::uint64_t>(qubits - 1)) %
-                           static_cast<std::uint64_t>(qubits));
-      c.gates.push_back(qs::gate::cx(q, t));
-    } else {
-      c.gates.push_back(qs::gate::u3(q, random.angle(), random.angle(), random.angle()));
-    }
-  }
-  return c;
-}
 
 double distance_of_unitaries(const qs::circuit_gates& a, const qs::circuit_gates& b) {
   const qs::matrix ua = qs::circuit_unitary(a);
@@ -40,11 +24,11 @@ double distance_of_unitaries(const qs::circuit_gates& a, const qs::circuit_gates
 
 TEST_CASE("circuit_distance equals the distance of the two circuits' unitaries",
           "[qsearch][circuit]") {
-  qs::splitmix64 random(7);
   yt::inline_executor serial;
   for (int qubits = 1; qubits <= 6; ++qubits) {
-    const qs::circuit_gates a = random_circuit(qubits, 40, random);
-    const qs::circuit_gates b = random_circuit(qubits, 40, random);
+    const auto seed = static_cast<std::uint64_t>(qubits);
+    const qs::circuit_gates a = yt_test::random_circuit(qubits, 40, seed, 0.3);
+    const qs::circuit_gates b = yt_test::random_circuit(qubits, 40, seed + 100, 0.3);
     INFO(qubits << " qubits");
     CHECK(serial.sync_wait(qs::circuit_distance(a, b)) ==
           Approx(distance_of_unitaries(a, b)).margin(1e-12));
@@ -65,9 +49,8 @@ TEST_CASE("circuit_distance ignores a global phase and is never negative", "[qse
 
 TEST_CASE("circuit_distance gives the same bits on one thread and on a pool",
           "[qsearch][circuit]") {
-  qs::splitmix64 random(11);
-  const qs::circuit_gates a = random_circuit(9, 200, random);
-  const qs::circuit_gates b = random_circuit(9, 200, random);
+  const qs::circuit_gates a = yt_test::random_circuit(9, 200, 11, 0.3);
+  const qs::circuit_gates b = yt_test::random_circuit(9, 200, 12, 0.3);
   yt::inline_executor serial;
   yt::thread_pool pool(2);
   const double on_one = serial.sync_wait(qs::circuit_distance(a, b));

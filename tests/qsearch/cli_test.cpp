@@ -8,6 +8,7 @@
 #include <string>
 
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include <support/temp_dir.hpp>
@@ -163,6 +164,18 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
       {"--circuit " + (dir / "malformed.qasm").string(), "malformed.qasm: QASM line"},
       {"--circuit " + (dir / "missing.qasm").string(), "missing.qasm: cannot open"},
       {"--circuit /dev/zero", "/dev/zero: byte 0 is NUL"},
+      {"optimize " + (dir / "unknown_gate.qasm").string(),
+       "unknown_gate.qasm: QASM line 3: unknown gate 'foo'"},
+      {"optimize " + (dir / "out_of_range.qasm").string(), "out_of_range.qasm: QASM line 3:"},
+      {"optimize " + (dir / "empty.qasm").string(), "empty.qasm: the circuit has no gates"},
+      {"optimize " + (dir / "wide.qasm").string() + " --block-size 5",
+       "--block-size 5: must be 2, 3 or 4"},
+      {"optimize " + (dir / "wide.qasm").string() + " --block-size 1", "--block-size 1"},
+      {"optimize " + (dir / "missing.qasm").string(), "missing.qasm: cannot open"},
+      {"optimize", "circuit is required"},
+      {"optimize " + (dir / "wide.qasm").string() + " --topology 0-9", "qubit 9"},
+      {"optimize " + (dir / "wide.qasm").string() + " -o /nonexistent/x.qasm",
+       "/nonexistent/x.qasm: cannot write the circuit"},
       {"no_such_target", "unknown target"},
       {"qft3 --topology 0-7", "qubit 7"},
       {"qft3 --topology zigzag", "zigzag"},
@@ -335,4 +348,51 @@ TEST_CASE("qsearch --circuit keeps the input circuit when the search cannot beat
   const qs::circuit_gates kept = qs::parse_qasm(report["qasm"].get<std::string>());
   CHECK(qs::distance(qs::circuit_unitary(qs::parse_qasm(read_file(file))),
                      qs::circuit_unitary(kept)) < 1e-14);
+}
+
+TEST_CASE("qsearch optimize makes a circuit smaller, keeps its measures and reports each block",
+          "[qsearch][cli]") {
+  const yt_test::temp_dir dir("qsearch_cli_optimize");
+  // Two Heisenberg bonds, each XX, YY and ZZ term as CX-Rz-CX: 12 CNOTs where 6 suffice.
+  std::string input = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[4];\ncreg c[4];\n";
+  for (const auto& [a, b] : {std::pair{0, 1}, std::pair{2, 3}}) {
+    const std::string pair = fmt::format("q[{}],q[{}]", a, b);
+    input += fmt::format("h q[{0}];\nh q[{1}];\ncx {2};\nrz(0.2) q[{1}];\ncx {2};\nh q[{0}];\n"
+                         "h q[{1}];\nrx(pi/2) q[{0}];\nrx(pi/2) q[{1}];\ncx {2};\nrz(0.2) q[{1}];\n"
+                         "cx {2};\nrx(-pi/2) q[{0}];\nrx(-pi/2) q[{1}];\ncx {2};\nrz(0.2) q[{1}];\n"
+                         "cx {2};\n",
+                         a, b, pair);
+  }
+  input += "measure q -> c;\n";
+  const auto file = dir.write("in.qasm", input);
+  const command_result r =
+      run_qsearch("optimize " + file.string() + " --json --threads 2 --multistarts 4");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  CHECK(report["cnots_before"] == 12);
+  CHECK(report["cnots_after"].get<int>() <= 6);
+  CHECK(report["distance"].get<double>() < 1e-8);
+  CHECK(report["distance_bound"].get<double>() < 1e-8);
+  int before = 0;
+  int after = 0;
+  for (const nlohmann::json& block : report["blocks"]) {
+    before += block["cnots_before"].get<int>();
+    after += block["cnots_after"].get<int>();
+    CHECK(block["cnots_after"].get<int>() <= block["cnots_before"].get<int>());
+  }
+  CHECK(before == 12);
+  CHECK(after == report["cnots_after"].get<int>());
+  const qs::qasm_program given = qs::parse_qasm_program(input);
+  const qs::qasm_program output = qs::parse_qasm_program(report["qasm"].get<std::string>());
+  CHECK(output.measures == given.measures);
+  CHECK(qs::distance(qs::circuit_unitary(given.circuit), qs::circuit_unitary(output.circuit)) <
+        1e-8);
+  // The summary line on stderr, and the same circuit when written with -o.
+  const auto out_file = dir / "out.qasm";
+  const command_result written = run_qsearch("optimize " + file.string() + " -o " +
+                                             out_file.string() + " --threads 2 --multistarts 4");
+  REQUIRE(written.exit_code == 0);
+  CHECK(written.err.find("12 -> ") != std::string::npos);
+  CHECK(read_file(out_file) == report["qasm"].get<std::string>());
 }

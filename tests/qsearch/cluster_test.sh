@@ -2,8 +2,8 @@
 # qsearch --cluster on 3 ranks must give the circuits (same CNOTs, angles, distances, seeds) of a
 # single-process run, for the benchmark list and for a list of --unitary files; a rerun with
 # the journal must give them again without synthesizing anything.
-# A journal that cannot be used (another program's, a directory, a device) is refused with exit
-# status 2.
+# `qsearch optimize --cluster` gives the local run's circuit. A journal that cannot be used
+# (another program's, a directory, a device) is refused with exit status 2.
 # Usage: cluster_test.sh MPIEXEC QSEARCH DATA_DIR JOURNAL_JOB
 set -uo pipefail
 mpiexec=$1
@@ -40,6 +40,20 @@ timeout 300 "$mpiexec" -n 3 "$qsearch" --cluster "${args[@]}" --json --multistar
 # Taken from the journal: the very same reports, timings included.
 cmp "$work/files_cluster" "$work/files_again" || fail "the rerun from the journal differs"
 echo "unitary files: $(wc -l <"$work/files_cluster") circuits equal, rerun from the journal"
+
+# qsearch optimize spreads its blocks over the ranks: the same circuit as a local run, and again
+# from the journal.
+"$qsearch" optimize "$data/circuits/adder_4.qasm" --multistarts 4 --threads 2 --quiet \
+  >"$work/optimized_local" || fail "the local optimize run failed"
+timeout 300 "$mpiexec" -n 3 "$qsearch" optimize "$data/circuits/adder_4.qasm" --cluster \
+  --multistarts 4 --threads 1 --quiet --journal "$work/optimize_journal" \
+  >"$work/optimized_cluster" || fail "the cluster optimize run failed"
+cmp "$work/optimized_local" "$work/optimized_cluster" || fail "the cluster's optimized circuit differs"
+timeout 300 "$mpiexec" -n 3 "$qsearch" optimize "$data/circuits/adder_4.qasm" --cluster \
+  --multistarts 4 --threads 1 --quiet --journal "$work/optimize_journal" \
+  >"$work/optimized_again" || fail "the optimize rerun from the journal failed"
+cmp "$work/optimized_local" "$work/optimized_again" || fail "the optimize rerun differs"
+echo "optimize: the cluster's circuit equals the local one, also from the journal"
 
 # A journal that cannot be used is bad input: exit 2, one message naming the file.
 refused() { # expected message, then the journal

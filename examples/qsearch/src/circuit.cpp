@@ -47,18 +47,6 @@ std::array<double, 3> u3_angles(const matrix2& u) {
 
 namespace {
 
-void check_gates(const circuit_gates& circuit, const char* what) {
-  const auto valid = [&](int q) { return q >= 0 && q < circuit.qubits; };
-  for (const gate& g : circuit.gates) {
-    if (!valid(g.qubit) ||
-        (g.type == gate::kind::cx && (!valid(g.target) || g.target == g.qubit))) {
-      throw std::invalid_argument(
-          fmt::format("{}: a gate on qubits {} and {} in a {}-qubit circuit", what, g.qubit,
-                      g.target, circuit.qubits));
-    }
-  }
-}
-
 // Applies gates to state vectors of 2^qubits amplitudes: a U3 mixes the pairs of entries whose
 // indices differ only in its bit, a CX swaps the pairs that have the control bit set and differ
 // only in the target bit.
@@ -105,7 +93,7 @@ matrix unitary_with_bits(const circuit_gates& circuit, bool big_endian) {
     throw std::invalid_argument(
         fmt::format("circuit_unitary: {} qubits is not in [0, 30]", circuit.qubits));
   }
-  check_gates(circuit, "circuit_unitary");
+  check_circuit(circuit, "circuit_unitary");
   const Eigen::Index n = Eigen::Index{1} << circuit.qubits;
   const state_simulator simulator(circuit.qubits, big_endian);
   matrix v = matrix::Identity(n, n);
@@ -123,6 +111,21 @@ gate inverse(const gate& g) {
 
 } // namespace
 
+void check_circuit(const circuit_gates& circuit, std::string_view caller) {
+  if (circuit.qubits < 0) {
+    throw std::invalid_argument(fmt::format("{}: {} qubits", caller, circuit.qubits));
+  }
+  const auto valid = [&](int q) { return q >= 0 && q < circuit.qubits; };
+  for (const gate& g : circuit.gates) {
+    if (!valid(g.qubit) ||
+        (g.type == gate::kind::cx && (!valid(g.target) || g.target == g.qubit))) {
+      throw std::invalid_argument(
+          fmt::format("{}: a gate on qubits {} and {} in a {}-qubit circuit", caller, g.qubit,
+                      g.target, circuit.qubits));
+    }
+  }
+}
+
 matrix circuit_unitary(const circuit_gates& circuit) {
   return unitary_with_bits(circuit, true);
 }
@@ -137,8 +140,8 @@ yt::task<double> circuit_distance(circuit_gates a, circuit_gates b) {
         fmt::format("circuit_distance: circuits of {} and {} qubits (need equal, 1 to {})",
                     a.qubits, b.qubits, max_distance_qubits));
   }
-  check_gates(a, "circuit_distance");
-  check_gates(b, "circuit_distance");
+  check_circuit(a, "circuit_distance");
+  check_circuit(b, "circuit_distance");
   // Tr(U_a^dagger U_b) = sum_j <j| U_a^dagger U_b |j>: each basis state runs through b, then
   // through a's gates inverted in reverse order, and gives one diagonal entry. Columns go in
   // chunks, one map item each; the partial sums add up in input order, so the result does not

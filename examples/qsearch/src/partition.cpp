@@ -13,21 +13,6 @@ namespace qs {
 
 namespace {
 
-void check_gates(const circuit_gates& circuit, const char* caller) {
-  if (circuit.qubits < 0) {
-    throw std::invalid_argument(fmt::format("{}: {} qubits", caller, circuit.qubits));
-  }
-  const auto valid = [&](int q) { return q >= 0 && q < circuit.qubits; };
-  for (const gate& g : circuit.gates) {
-    if (!valid(g.qubit) ||
-        (g.type == gate::kind::cx && (!valid(g.target) || g.target == g.qubit))) {
-      throw std::invalid_argument(
-          fmt::format("{}: a gate on qubits {} and {} in a {}-qubit circuit", caller, g.qubit,
-                      g.target, circuit.qubits));
-    }
-  }
-}
-
 // A gate's qubits: one for a U3, control and target for a CX.
 int gate_qubit_count(const gate& g) {
   return g.type == gate::kind::cx ? 2 : 1;
@@ -193,7 +178,7 @@ std::vector<block> partition(const circuit_gates& circuit, int block_size) {
   if (block_size < 2 || block_size > 4) {
     throw input_error(fmt::format("partition: a block size of {} is not in [2, 4]", block_size));
   }
-  check_gates(circuit, "partition");
+  check_circuit(circuit, "partition");
   return scanner(circuit, block_size).run();
 }
 
@@ -222,7 +207,7 @@ circuit_gates assemble(int qubits, const std::vector<block>& blocks) {
 }
 
 circuit_gates merge_single_qubit_gates(const circuit_gates& circuit) {
-  check_gates(circuit, "merge_single_qubit_gates");
+  check_circuit(circuit, "merge_single_qubit_gates");
   circuit_gates out{circuit.qubits, {}};
   std::vector<std::optional<matrix2>> pending(static_cast<std::size_t>(circuit.qubits));
   const auto flush = [&](int q) {

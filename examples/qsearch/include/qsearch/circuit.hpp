@@ -4,6 +4,7 @@
 #include <compare>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <yieldtasks/task.hpp>
@@ -50,6 +51,10 @@ struct circuit_gates {
 /// Each phase is read from a single entry rather than from sums of them, so the result stays
 /// accurate to rounding at θ = 0 and θ = π, where one of φ, λ is free and is set to 0.
 std::array<double, 3> u3_angles(const matrix2& u);
+
+/// Throws `std::invalid_argument`, prefixed by `caller`, unless `circuit` has a non-negative
+/// qubit count and every gate's qubits lie in it (a CX on two different qubits).
+void check_circuit(const circuit_gates& circuit, std::string_view caller);
 
 /// Returns the circuit's 2^n x 2^n unitary, qubit 0 the most significant bit of the basis index.
 ///
