@@ -410,10 +410,6 @@ struct job_list {
   std::vector<std::optional<qs::qasm_program>> inputs;
 };
 
-int cnot_count(const qs::circuit_gates& circuit) {
-  return static_cast<int>(std::ranges::count(circuit.gates, qs::gate::kind::cx, &qs::gate::type));
-}
-
 job_list build_jobs(const command& c) {
   job_list list;
   const auto add = [&](std::string name, qs::matrix unitary, std::uint64_t seed,
@@ -470,7 +466,8 @@ job_list build_jobs(const command& c) {
       // Only a circuit with fewer CNOTs than the input's is of use: deeper candidates are not
       // searched.
       qs::search_options& options = list.jobs.back().options;
-      options.max_cnots = std::min(options.max_cnots, std::max(0, cnot_count(program.circuit) - 1));
+      options.max_cnots =
+          std::min(options.max_cnots, std::max(0, qs::cnot_count(program.circuit) - 1));
       list.inputs.back() = std::move(program);
     }
   } else {
@@ -575,7 +572,7 @@ void keep_better_inputs(const command& c, const job_list& list, run_result& run)
       continue;
     }
     qs::search_result& result = run.reports[i].result;
-    const int input_cnots = cnot_count(list.inputs[i]->circuit);
+    const int input_cnots = qs::cnot_count(list.inputs[i]->circuit);
     if (result.shape.cnot_count() <= input_cnots && result.solved) {
       continue;
     }
@@ -614,7 +611,7 @@ int report_results(const command& c, const job_list& list, const run_result& run
       nlohmann::json object = to_json(run.reports[i], list.projections[i]);
       object["qasm"] = emitted_qasm(list, i, run.reports[i].result.circuit);
       if (list.inputs[i]) {
-        object["input_cnots"] = cnot_count(list.inputs[i]->circuit);
+        object["input_cnots"] = qs::cnot_count(list.inputs[i]->circuit);
       }
       fmt::print("{}\n", object.dump());
     }

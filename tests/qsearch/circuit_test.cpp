@@ -11,13 +11,12 @@
 #include <yieldtasks/thread_pool.hpp>
 
 #include <qsearch/circuit.hpp>
+#include <qsearch/search.hpp>
 
 namespace {
 
 double distance_of_unitaries(const qs::circuit_gates& a, const qs::circuit_gates& b) {
-  const qs::matrix ua = qs::circuit_unitary(a);
-  const qs::matrix ub = qs::circuit_unitary(b);
-  return 1 - std::abs((ua.adjoint() * ub).trace()) / static_cast<double>(ua.rows());
+  return qs::distance(qs::circuit_unitary(a), qs::circuit_unitary(b));
 }
 
 } // namespace

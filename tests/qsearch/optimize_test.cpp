@@ -19,8 +19,8 @@
 
 namespace {
 
+using qs::cnot_count;
 using qs::gate;
-using yt_test::cnot_count;
 
 // Small searches, so that each test takes seconds on two cores, also under the sanitizers.
 qs::optimize_options small_options(int block_size, std::uint64_t seed = 1) {

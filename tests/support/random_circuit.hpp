@@ -33,13 +33,4 @@ inline qs::circuit_gates random_circuit(int qubits, int gates, std::uint64_t see
   return circuit;
 }
 
-/// The number of CX gates in `circuit`.
-inline int cnot_count(const qs::circuit_gates& circuit) {
-  int count = 0;
-  for (const qs::gate& g : circuit.gates) {
-    count += g.type == qs::gate::kind::cx ? 1 : 0;
-  }
-  return count;
-}
-
 } // namespace yt_test

@@ -111,6 +111,10 @@ gate inverse(const gate& g) {
 
 } // namespace
 
+int cnot_count(const circuit_gates& circuit) {
+  return static_cast<int>(std::ranges::count(circuit.gates, gate::kind::cx, &gate::type));
+}
+
 void check_circuit(const circuit_gates& circuit, std::string_view caller) {
   if (circuit.qubits < 0) {
     throw std::invalid_argument(fmt::format("{}: {} qubits", caller, circuit.qubits));

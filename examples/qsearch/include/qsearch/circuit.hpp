@@ -52,6 +52,9 @@ struct circuit_gates {
 /// accurate to rounding at θ = 0 and θ = π, where one of φ, λ is free and is set to 0.
 std::array<double, 3> u3_angles(const matrix2& u);
 
+/// The number of CX gates in `circuit`.
+int cnot_count(const circuit_gates& circuit);
+
 /// Throws `std::invalid_argument`, prefixed by `caller`, unless `circuit` has a non-negative
 /// qubit count and every gate's qubits lie in it (a CX on two different qubits).
 void check_circuit(const circuit_gates& circuit, std::string_view caller);
