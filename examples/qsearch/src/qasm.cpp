@@ -21,6 +21,7 @@
 
 #include <fmt/format.h>
 
+#include <qsearch/bounded_read.hpp>
 #include <qsearch/printable.hpp>
 #include <qsearch/qasm.hpp>
 
@@ -1163,23 +1164,8 @@ qasm_program read_qasm_file(const std::string& path) {
   }
   std::istream& in = standard_input ? std::cin : file;
   std::string text;
-  std::array<char, 1 << 16> buffer{};
-  while (in && text.size() <= max_qasm_bytes) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    const std::size_t from = text.size();
-    text.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
-    // Binary garbage (/dev/zero, a wrong file) is refused at once, not read up to the limit.
-    if (const std::size_t nul = text.find('\0', from); nul != std::string::npos) {
-      throw input_error(fmt::format("{}: byte {} is NUL: not an OpenQASM 2.0 program", path, nul));
-    }
-  }
-  if (in.bad()) {
-    throw input_error(fmt::format("{}: cannot read: {}", path, std::strerror(errno)));
-  }
-  if (text.size() > max_qasm_bytes) {
-    throw input_error(fmt::format(
-        "{}: larger than {} bytes, more than any circuit qsearch can take", path, max_qasm_bytes));
-  }
+  read_bounded(in, text, path, max_qasm_bytes, "more than any circuit qsearch can take",
+               "not an OpenQASM 2.0 program");
   try {
     return parse_qasm_program(text);
   } catch (const input_error& error) {

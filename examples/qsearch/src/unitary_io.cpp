@@ -1,5 +1,4 @@
 #include <algorithm>
-#include <array>
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -15,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include <qsearch/bounded_read.hpp>
 #include <qsearch/printable.hpp>
 #include <qsearch/unitary_io.hpp>
 
@@ -93,31 +93,10 @@ std::string read_capped(const std::filesystem::path& file) {
     const npy_header_span header = locate_npy_header(bytes, file);
     limit = header.start + header.length + max_npy_data;
   }
-  // A text unitary has no NUL byte: binary garbage (/dev/zero, /dev/urandom, a wrong file) is
-  // refused at its first one instead of being read up to the limit.
-  const auto refuse_binary = [&](std::size_t from) {
-    if (const std::size_t nul = bytes.find('\0', from); !npy && nul != std::string::npos) {
-      throw input_error(fmt::format("{}: byte {} is NUL: neither a text unitary nor a .npy file",
-                                    file_name(file), nul));
-    }
-  };
-  refuse_binary(0);
-  std::array<char, 1 << 16> buffer{};
-  while (in && bytes.size() <= limit) {
-    in.read(buffer.data(),
-            static_cast<std::streamsize>(std::min(buffer.size(), limit + 1 - bytes.size())));
-    const std::size_t from = bytes.size();
-    bytes.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
-    refuse_binary(from);
-  }
-  if (in.bad()) {
-    throw input_error(fmt::format("{}: cannot read", file_name(file)));
-  }
-  if (bytes.size() > limit) {
-    throw input_error(
-        fmt::format("{}: larger than {} bytes, the most a unitary of up to {} qubits needs",
-                    file_name(file), limit, max_qubits));
-  }
+  read_bounded(in, bytes, file_name(file), limit,
+               fmt::format("the most a unitary of up to {} qubits needs", max_qubits),
+               npy ? std::nullopt
+                   : std::optional<std::string_view>("neither a text unitary nor a .npy file"));
   return bytes;
 }
 
