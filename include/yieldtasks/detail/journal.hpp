@@ -71,8 +71,8 @@ public:
       fail(std::string("cannot open it for appending: ") + std::strerror(errno));
     }
     if (!m_has_header) {
-      write(magic.data(), magic.size());
-      write_record(encode(m_fingerprint));
+      const std::string header = header_bytes();
+      write(header.data(), header.size());
       flush();
     }
   }
@@ -222,13 +222,18 @@ private:
   // True for an empty file and for one cut short while its header was written: it holds
   // nothing, and a new header replaces it.
   [[nodiscard]] bool is_torn_header(std::string_view contents) const {
+    const std::string header = header_bytes();
+    return contents.size() < header.size() && header.starts_with(contents);
+  }
+
+  // What a new journal starts with: the magic line and the fingerprint record.
+  [[nodiscard]] std::string header_bytes() const {
     std::string header(magic);
     const bytes fingerprint_record = record(encode(m_fingerprint));
     header.append(reinterpret_cast<const char*>(fingerprint_record.data()),
                   fingerprint_record.size());
-    return contents.size() < header.size() && header.starts_with(contents);
+    return header;
   }
-
   void check_fingerprint(std::span<const std::byte> payload) const {
     std::string theirs;
     try {
