@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <support/polar_factor.hpp>
 #include <support/temp_dir.hpp>
 
 #include <yieldtasks/available_concurrency.hpp>
@@ -230,9 +231,7 @@ TEST_CASE("qsearch synthesizes the nearest unitary of a file that is unitary onl
   INFO(r.err);
   REQUIRE(r.exit_code == 0);
   const nlohmann::json j = nlohmann::json::parse(r.out);
-  // The polar factor W·V† of given = W·Σ·V†, computed here independently of qsearch.
-  const Eigen::BDCSVD<qs::matrix> svd(given, Eigen::ComputeFullU | Eigen::ComputeFullV);
-  const qs::matrix nearest = svd.matrixU() * svd.matrixV().adjoint();
+  const qs::matrix nearest = yt_test::polar_factor(given);
   const double projection = (nearest - given).cwiseAbs().maxCoeff();
   REQUIRE(projection > 1e-12);
   CHECK(j.at("solved") == true);

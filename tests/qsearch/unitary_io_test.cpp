@@ -11,6 +11,7 @@
 #include <catch2/catch.hpp>
 
 #include <support/mutate.hpp>
+#include <support/polar_factor.hpp>
 #include <support/temp_dir.hpp>
 
 #include <qsearch/random.hpp>
@@ -196,6 +197,27 @@ TEST_CASE("reversing the qubit order is an involution that swaps a CNOT's roles"
   qs::matrix cx10 = qs::matrix::Zero(4, 4); // control q1, target q0
   cx10(0, 0) = cx10(2, 2) = cx10(1, 3) = cx10(3, 1) = 1;
   CHECK(qs::reverse_qubit_order(cx01) == cx10);
+}
+
+TEST_CASE("nearest_unitary returns the polar factor of a nearly unitary matrix", "[qsearch][io]") {
+  for (int qubits = 1; qubits <= 6; ++qubits) {
+    qs::matrix given = qs::haar_random_unitary(qubits, static_cast<std::uint64_t>(qubits));
+    const qs::matrix noise =
+        qs::haar_random_unitary(qubits, 100 + static_cast<std::uint64_t>(qubits));
+    given += 1e-9 * noise; // still within validate_unitary's 1e-8
+    REQUIRE(qs::unitarity_error(given) <= 1e-8);
+    INFO(qubits << " qubits");
+    const qs::matrix nearest = qs::nearest_unitary(given);
+    CHECK(qs::unitarity_error(nearest) < 1e-14);
+    CHECK((nearest - yt_test::polar_factor(given)).cwiseAbs().maxCoeff() < 1e-14);
+    // The polar factor W of `given` is the unitary with W†·given Hermitian positive definite.
+    const qs::matrix h = nearest.adjoint() * given;
+    CHECK((h - h.adjoint()).cwiseAbs().maxCoeff() < 1e-14);
+    CHECK((nearest - given).cwiseAbs().maxCoeff() < 1e-8);
+  }
+  const qs::matrix exact = qs::haar_random_unitary(3, 7);
+  CHECK((qs::nearest_unitary(exact) - exact).cwiseAbs().maxCoeff() < 1e-15);
+  CHECK_THROWS_AS(qs::nearest_unitary(2 * exact), std::invalid_argument);
 }
 
 TEST_CASE("numbers beyond a double's range are rejected, naming the file, line and token",
