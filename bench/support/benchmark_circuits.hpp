@@ -1,8 +1,8 @@
 #pragma once
 
 // The optimizer's benchmark circuits (examples/qsearch/data/circuits, written by
-// qsearch_make_circuits), found by name for `bench_subscription --workload optimize`, whose
-// CMake target defines YT_BENCH_CIRCUITS_DIR.
+// qsearch_make_circuits), found by name: shared by `bench_qsearch optimize` and
+// `bench_subscription --workload optimize`, whose CMake target defines YT_BENCH_CIRCUITS_DIR.
 
 #include <algorithm>
 #include <cstddef>
