@@ -1,6 +1,7 @@
-// The synthesizer against the original Python Qsearch at equal settings (one start per node,
-// one thread) and on a Haar-random 3-qubit unitary. Prints a table; exits non-zero if a circuit
-// is wrong. The seed's 8-target benchmark is `qsearch --benchmark --repeat 10` (bench/README.md).
+// bench_qsearch (no subcommand): the synthesizer against the original Python Qsearch at equal
+// settings (one start per node, one thread) and on a Haar-random 3-qubit unitary. Prints a table;
+// fails if a circuit is wrong. The seed's 8-target benchmark is `qsearch --benchmark --repeat 10`
+// (bench/README.md).
 #include <algorithm>
 #include <cstdio>
 #include <string>
@@ -17,6 +18,9 @@
 #include <qsearch/search.hpp>
 #include <qsearch/targets.hpp>
 
+#include "benchmarks.hpp"
+
+namespace qsearch_bench {
 namespace {
 
 // The original Python Qsearch (numpy/scipy, one start per node, one core) on these machines,
@@ -42,8 +46,7 @@ bool check(const qs::search_result& r, const qs::matrix& target, const std::stri
 
 } // namespace
 
-int main(int argc, char** argv) {
-  const int seeds = argc > 1 ? std::max(1, std::atoi(argv[1])) : 10;
+int bench_synthesis(int seeds) {
   bool ok = true;
 
   fmt::print("Equal settings: 1 start per node, 1 thread (inline executor), seeds 0-{}\n",
@@ -96,3 +99,5 @@ int main(int argc, char** argv) {
              *std::ranges::max_element(seconds));
   return ok ? 0 : 1;
 }
+
+} // namespace qsearch_bench

@@ -18,12 +18,12 @@ struct omp_for_each {
 
 } // namespace
 
-std::vector<qs::search_result> run_openmp(const std::vector<job>& jobs, int threads) {
-  std::vector<qs::search_result> results(jobs.size());
+std::vector<outcome> run_openmp(const std::vector<job>& jobs, int threads) {
+  std::vector<outcome> results(jobs.size());
 #pragma omp parallel num_threads(threads) shared(results, jobs)
 #pragma omp single
   omp_for_each{}(jobs.size(), [&](std::size_t i) {
-    results[i] = synthesize_blocking(blocking_mapper<omp_for_each>{}, jobs[i]);
+    results[i] = run_blocking(blocking_mapper<omp_for_each>{}, jobs[i]);
   });
   return results;
 }

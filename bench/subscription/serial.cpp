@@ -5,9 +5,9 @@
 
 namespace subscription {
 
-std::vector<qs::search_result> run_serial(const std::vector<job>& jobs, int /*threads*/) {
+std::vector<outcome> run_serial(const std::vector<job>& jobs, int /*threads*/) {
   yt::inline_executor serial;
-  return serial.map([](const job& j) { return qs::synthesize(j.target, j.options); }, jobs);
+  return serial.map([](const job& j) { return run_with(qs::taskmap_mapper{}, j); }, jobs);
 }
 
 } // namespace subscription

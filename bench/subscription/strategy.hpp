@@ -1,8 +1,9 @@
 #pragma once
 
-// The subscription benchmark's strategies: each synthesizes the same jobs with the same search
-// code (qs::synthesize_with) and differs only in how the three levels of maps run — targets,
-// an expansion's candidate circuits, a candidate's optimizer starts.
+// The subscription benchmark's strategies: each runs the same jobs with the same search code
+// (qs::synthesize_with, or qs::resynthesize_block_with for a circuit's blocks) and differs only in
+// how the three levels of maps run — targets or blocks, an expansion's candidate circuits, a
+// candidate's optimizer starts.
 
 #include <atomic>
 #include <cstddef>
@@ -10,24 +11,35 @@
 #include <string>
 #include <type_traits>
 #include <utility>
+#include <variant>
 #include <vector>
 
 #include <yieldtasks/inline_executor.hpp>
 #include <yieldtasks/task.hpp>
 
+#include <qsearch/optimize.hpp>
+#include <qsearch/optimize_impl.hpp>
 #include <qsearch/search.hpp>
 #include <qsearch/search_impl.hpp>
 
 namespace subscription {
 
-struct job {
+/// A target of the `synthesis` workload.
+struct synthesis_job {
   std::string name;
   qs::matrix target;
   qs::search_options options;
 };
 
-/// Runs every job with `threads` threads' worth of parallelism; results in job order.
-using strategy_fn = std::vector<qs::search_result> (*)(const std::vector<job>&, int threads);
+/// One top-level item: a target to synthesize, or (the `optimize` workload) a circuit's block to
+/// resynthesize.
+using job = std::variant<synthesis_job, qs::block_job>;
+
+/// What a job gives: a `synthesis_job` a search result, a block job a block outcome.
+using outcome = std::variant<qs::search_result, qs::block_outcome>;
+
+/// Runs every job with `threads` threads' worth of parallelism; outcomes in job order.
+using strategy_fn = std::vector<outcome> (*)(const std::vector<job>&, int threads);
 
 struct strategy {
   const char* name;
@@ -37,12 +49,21 @@ struct strategy {
 /// The strategies this build has (TBB and OpenMP only when CMake found them).
 std::vector<strategy> available_strategies();
 
-std::vector<qs::search_result> run_serial(const std::vector<job>&, int threads);
-std::vector<qs::search_result> run_yieldtasks(const std::vector<job>&, int threads);
-std::vector<qs::search_result> run_undersubscribe(const std::vector<job>&, int threads);
-std::vector<qs::search_result> run_oversubscribe(const std::vector<job>&, int threads);
-std::vector<qs::search_result> run_tbb(const std::vector<job>&, int threads);
-std::vector<qs::search_result> run_openmp(const std::vector<job>&, int threads);
+std::vector<outcome> run_serial(const std::vector<job>&, int threads);
+std::vector<outcome> run_yieldtasks(const std::vector<job>&, int threads);
+std::vector<outcome> run_undersubscribe(const std::vector<job>&, int threads);
+std::vector<outcome> run_oversubscribe(const std::vector<job>&, int threads);
+std::vector<outcome> run_tbb(const std::vector<job>&, int threads);
+std::vector<outcome> run_openmp(const std::vector<job>&, int threads);
+
+/// Runs one job, its search's two inner levels driven by `mapper`: with `qs::taskmap_mapper`,
+/// this is `qs::synthesize` or `qs::resynthesize_block` itself.
+template <class Mapper> yt::task<outcome> run_with(Mapper mapper, const job& j) {
+  if (const auto* s = std::get_if<synthesis_job>(&j)) {
+    co_return co_await qs::synthesize_with(mapper, s->target, s->options);
+  }
+  co_return co_await qs::resynthesize_block_with(mapper, std::get<qs::block_job>(j));
+}
 
 template <class T> struct task_value {
   using type = T;
@@ -85,9 +106,9 @@ template <class ForEach> struct blocking_mapper {
   }
 };
 
-/// Synthesizes one job with `mapper` driving the two inner levels, on the calling thread.
-template <class Mapper> qs::search_result synthesize_blocking(Mapper mapper, const job& j) {
-  return yt::inline_executor{}.sync_wait(qs::synthesize_with(mapper, j.target, j.options));
+/// Runs one job with `mapper` driving the two inner levels, on the calling thread.
+template <class Mapper> outcome run_blocking(Mapper mapper, const job& j) {
+  return yt::inline_executor{}.sync_wait(run_with(mapper, j));
 }
 
 /// The inner levels run serially on the calling thread.

@@ -15,12 +15,12 @@ struct tbb_for_each {
 
 } // namespace
 
-std::vector<qs::search_result> run_tbb(const std::vector<job>& jobs, int threads) {
-  std::vector<qs::search_result> results(jobs.size());
+std::vector<outcome> run_tbb(const std::vector<job>& jobs, int threads) {
+  std::vector<outcome> results(jobs.size());
   tbb::task_arena arena(threads);
   arena.execute([&] {
     tbb_for_each{}(jobs.size(), [&](std::size_t i) {
-      results[i] = synthesize_blocking(blocking_mapper<tbb_for_each>{}, jobs[i]);
+      results[i] = run_blocking(blocking_mapper<tbb_for_each>{}, jobs[i]);
     });
   });
   return results;

@@ -32,19 +32,19 @@ struct fresh_threads_for_each {
 
 } // namespace
 
-std::vector<qs::search_result> run_undersubscribe(const std::vector<job>& jobs, int threads) {
-  std::vector<qs::search_result> results(jobs.size());
+std::vector<outcome> run_undersubscribe(const std::vector<job>& jobs, int threads) {
+  std::vector<outcome> results(jobs.size());
   on_fresh_threads(jobs.size(), threads, [&](std::size_t i) {
-    results[i] = synthesize_blocking(blocking_mapper<serial_for_each>{}, jobs[i]);
+    results[i] = run_blocking(blocking_mapper<serial_for_each>{}, jobs[i]);
   });
   return results;
 }
 
-std::vector<qs::search_result> run_oversubscribe(const std::vector<job>& jobs, int threads) {
-  std::vector<qs::search_result> results(jobs.size());
+std::vector<outcome> run_oversubscribe(const std::vector<job>& jobs, int threads) {
+  std::vector<outcome> results(jobs.size());
   const blocking_mapper<fresh_threads_for_each> mapper{{threads}};
   on_fresh_threads(jobs.size(), threads,
-                   [&](std::size_t i) { results[i] = synthesize_blocking(mapper, jobs[i]); });
+                   [&](std::size_t i) { results[i] = run_blocking(mapper, jobs[i]); });
   return results;
 }
 

@@ -5,9 +5,9 @@
 
 namespace subscription {
 
-std::vector<qs::search_result> run_yieldtasks(const std::vector<job>& jobs, int threads) {
+std::vector<outcome> run_yieldtasks(const std::vector<job>& jobs, int threads) {
   yt::thread_pool pool(static_cast<std::size_t>(threads));
-  return pool.map([](const job& j) { return qs::synthesize(j.target, j.options); }, jobs);
+  return pool.map([](const job& j) { return run_with(qs::taskmap_mapper{}, j); }, jobs);
 }
 
 } // namespace subscription

@@ -1,7 +1,5 @@
 #include <algorithm>
 
-#include <yieldtasks/taskmap.hpp>
-
 #include <qsearch/search.hpp>
 #include <qsearch/search_impl.hpp>
 
@@ -11,17 +9,6 @@ double distance(const matrix& u, const matrix& v) {
   // Rounding can make |Tr(U†V)| exceed N by a few ulps when V equals U: that is d = 0, not less.
   return std::max(0.0, 1.0 - std::abs((u.adjoint() * v).trace()) / static_cast<double>(u.rows()));
 }
-
-namespace {
-
-// Both inner levels as nested yt::taskmaps on the executor that runs the search.
-struct taskmap_mapper {
-  template <class F, class Range> auto map(F&& fn, Range&& range) {
-    return yt::taskmap(std::forward<F>(fn), std::forward<Range>(range));
-  }
-};
-
-} // namespace
 
 yt::task<search_result> synthesize(matrix target, search_options options) {
   return synthesize_with(taskmap_mapper{}, std::move(target), std::move(options));

@@ -102,6 +102,12 @@ struct optimize_result {
 /// `cnots_before − 1` CXs: from microseconds to minutes, growing with both.
 yt::task<block_outcome> resynthesize_block(block_job job);
 
+/// The same resynthesis with its search's two inner levels run by `mapper`, as
+/// `synthesize_with` runs them (the subscription benchmark plugs in other runtimes here). The
+/// definition is in <qsearch/optimize_impl.hpp>.
+template <class Mapper>
+yt::task<block_outcome> resynthesize_block_with(Mapper mapper, block_job job);
+
 /// Partitions `circuit` into blocks of `options.block_size` qubits (see `partition`) and returns
 /// one job per block, in block order, each with its block's topology left to
 /// `resynthesize_block`.

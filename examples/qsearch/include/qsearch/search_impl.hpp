@@ -9,9 +9,11 @@
 #include <cstring>
 #include <optional>
 #include <ranges>
+#include <utility>
 #include <vector>
 
 #include <yieldtasks/task.hpp>
+#include <yieldtasks/taskmap.hpp>
 
 #include <qsearch/random.hpp>
 #include <qsearch/search.hpp>
@@ -166,6 +168,15 @@ inline std::vector<coupling_edge> offered_edges(const structure& s,
 }
 
 } // namespace search_detail
+
+/// The mapper of `synthesize` and `resynthesize_block`: both inner levels as nested
+/// `yt::taskmap`s on the executor that runs the search.
+struct taskmap_mapper {
+  /// Returns `yt::taskmap(fn, range)`.
+  template <class F, class Range> auto map(F&& fn, Range&& range) {
+    return yt::taskmap(std::forward<F>(fn), std::forward<Range>(range));
+  }
+};
 
 template <class Mapper>
 yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_options options) {

@@ -1,0 +1,36 @@
+#pragma once
+
+// bench_qsearch's two benchmarks, one file each; main.cpp reads the command line.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace qsearch_bench {
+
+/// The synthesizer against the original Python Qsearch at equal settings (one start per node,
+/// one thread, seeds 0 to `seeds` − 1), then Haar-random 3-qubit unitaries on a pool; prints
+/// two tables and returns 1 if a circuit reported solved is not.
+int bench_synthesis(int seeds);
+
+/// What `bench_optimize` runs.
+struct optimize_settings {
+  /// Names of examples/qsearch/data/circuits.
+  std::vector<std::string> circuits;
+  /// Runs per circuit and thread count.
+  int repeat = 3;
+  /// The thread counts; 1 runs on an inline executor, as `qsearch optimize --threads 1` does.
+  std::vector<int> threads{1, 2};
+  int multistarts = 16;
+  int block_size = 3;
+  std::uint64_t seed = 0;
+};
+
+/// `qsearch optimize` on each circuit at each thread count, `repeat` rounds whose order of thread
+/// counts rotates; prints a row per circuit (qubits, gates, blocks, CNOTs before and after,
+/// reduction, median seconds per thread count, speed-up, distance bound, exact distance up to
+/// 12 qubits) and a total row. Returns 1 if an output has more CNOTs than its input, a distance
+/// bound or exact distance of 1e-8 or more, or differs from another run's output.
+int bench_optimize(const optimize_settings& settings);
+
+} // namespace qsearch_bench
