@@ -467,7 +467,7 @@ job_list build_jobs(const command& c) {
       // searched.
       qs::search_options& options = list.jobs.back().options;
       options.max_cnots =
-          std::min(options.max_cnots, std::max(0, qs::cnot_count(program.circuit) - 1));
+          std::min(options.max_cnots, std::max(0, qs::two_qubit_count(program.circuit) - 1));
       list.inputs.back() = std::move(program);
     }
   } else {
@@ -572,7 +572,7 @@ void keep_better_inputs(const command& c, const job_list& list, run_result& run)
       continue;
     }
     qs::search_result& result = run.reports[i].result;
-    const int input_cnots = qs::cnot_count(list.inputs[i]->circuit);
+    const int input_cnots = qs::two_qubit_count(list.inputs[i]->circuit);
     if (result.shape.cnot_count() <= input_cnots && result.solved) {
       continue;
     }
@@ -611,7 +611,7 @@ int report_results(const command& c, const job_list& list, const run_result& run
       nlohmann::json object = to_json(run.reports[i], list.projections[i]);
       object["qasm"] = emitted_qasm(list, i, run.reports[i].result.circuit);
       if (list.inputs[i]) {
-        object["input_cnots"] = qs::cnot_count(list.inputs[i]->circuit);
+        object["input_cnots"] = qs::two_qubit_count(list.inputs[i]->circuit);
       }
       fmt::print("{}\n", object.dump());
     }

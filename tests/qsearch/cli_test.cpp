@@ -325,7 +325,7 @@ TEST_CASE("qsearch --circuit synthesizes the circuit's unitary and re-emits its 
   const qs::qasm_program output = qs::parse_qasm_program(r.out);
   CHECK(output.measures == given.measures);
   CHECK(output.cregs == given.cregs);
-  CHECK(qs::cnot_count(output.circuit) < qs::cnot_count(given.circuit));
+  CHECK(qs::two_qubit_count(output.circuit) < qs::two_qubit_count(given.circuit));
   CHECK(qs::distance(qs::circuit_unitary(given.circuit), qs::circuit_unitary(output.circuit)) <
         1e-9);
 }

@@ -19,8 +19,8 @@
 
 namespace {
 
-using qs::cnot_count;
 using qs::gate;
+using qs::two_qubit_count;
 
 // Small searches, so that each test takes seconds on two cores, also under the sanitizers.
 qs::optimize_options small_options(int block_size, std::uint64_t seed = 1) {
@@ -75,8 +75,8 @@ bool same_bits(const gate& a, const gate& b) {
 void check_result(const qs::circuit_gates& input, const qs::optimize_result& result,
                   int block_size) {
   CHECK(result.circuit.qubits == input.qubits);
-  CHECK(result.cnots_before == cnot_count(input));
-  CHECK(result.cnots_after == cnot_count(result.circuit));
+  CHECK(result.cnots_before == two_qubit_count(input));
+  CHECK(result.cnots_after == two_qubit_count(result.circuit));
   CHECK(result.cnots_after <= result.cnots_before);
   int before = 0;
   int after = 0;
@@ -299,7 +299,7 @@ TEST_CASE("a block job and its outcome survive the cluster codec", "[qsearch][op
   const qs::block_outcome decoded = yt::codec<qs::block_outcome>::decode(outcome_reader);
   CHECK(bytes_of(decoded) == outcome_bytes);
   CHECK(decoded.report.replaced);
-  CHECK(decoded.report.cnots_after == cnot_count(decoded.circuit));
+  CHECK(decoded.report.cnots_after == two_qubit_count(decoded.circuit));
 
   const qs::optimize_result combined = qs::combine_outcomes(2, {decoded});
   check_result(input, combined, 2);

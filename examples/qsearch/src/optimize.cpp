@@ -73,7 +73,7 @@ yt::task<block_outcome> resynthesize_block(block_job job) {
   block_outcome out;
   block_report& report = out.report;
   report.qubits = job.b.qubits;
-  report.cnots_before = cnot_count(job.b.circuit);
+  report.cnots_before = two_qubit_count(job.b.circuit);
   report.cnots_after = report.cnots_before;
   std::vector<coupling_edge> edges = local_edges(job.b.qubits, job.options.topology);
   if (report.cnots_before == 0) {
@@ -88,7 +88,7 @@ yt::task<block_outcome> resynthesize_block(block_job job) {
     search.seed += job.index;
     const search_result found = co_await synthesize(target, std::move(search));
     report.nodes = found.nodes;
-    const int cnots = cnot_count(found.circuit);
+    const int cnots = two_qubit_count(found.circuit);
     const double d = distance(target, circuit_unitary(found.circuit));
     if (found.solved && cnots < report.cnots_before && d <= job.options.search.threshold) {
       report.replaced = true;
@@ -143,7 +143,7 @@ optimize_result combine_outcomes(int qubits, std::vector<block_outcome> outcomes
     result.blocks.push_back(std::move(outcome.report));
   }
   result.circuit = merge_single_qubit_gates(assemble(qubits, blocks));
-  result.cnots_after = cnot_count(result.circuit);
+  result.cnots_after = two_qubit_count(result.circuit);
   result.distance_bound = std::min(1.0, root_sum * root_sum);
   return result;
 }
