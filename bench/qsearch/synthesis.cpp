@@ -66,7 +66,7 @@ int main(int argc, char** argv) {
       seconds.push_back(r.seconds);
       if (r.solved) {
         ++solved;
-        cnots.push_back(r.shape.cnot_count());
+        cnots.push_back(r.shape.two_qubit_count());
       }
       per_node += r.seconds / static_cast<double>(r.nodes) / seeds;
     }
@@ -90,7 +90,8 @@ int main(int argc, char** argv) {
     const qs::search_result r = yt::sync_wait(pool, qs::synthesize(target, options));
     ok = check(r, target, fmt::format("haar seed {}", seed)) && ok && r.solved;
     seconds.push_back(r.seconds);
-    fmt::print("{:<9} {:>7} {:>12.2f} {:>10}\n", seed, r.shape.cnot_count(), r.seconds, r.nodes);
+    fmt::print("{:<9} {:>7} {:>12.2f} {:>10}\n", seed, r.shape.two_qubit_count(), r.seconds,
+               r.nodes);
   }
   fmt::print("median {:.2f} s, max {:.2f} s (target: within 60 s)\n", yt_bench::median(seconds),
              *std::ranges::max_element(seconds));

@@ -117,7 +117,7 @@ int run_child(const std::string& strategy_name, const std::vector<std::string>& 
   for (std::size_t i = 0; i < results.size(); ++i) {
     starts += results[i].starts;
     circuits.push_back({{"target", jobs[i].name},
-                        {"cnots", results[i].shape.cnot_count()},
+                        {"cnots", results[i].shape.two_qubit_count()},
                         {"distance", results[i].distance},
                         {"qasm", qs::to_qasm(results[i].circuit)}});
   }

@@ -139,7 +139,7 @@ nlohmann::json to_json(const report& r, double projection) {
   return {{"target", r.name},
           {"qubits", r.qubits},
           {"solved", r.result.solved},
-          {"cnots", r.result.shape.cnot_count()},
+          {"cnots", r.result.shape.two_qubit_count()},
           {"distance", r.result.distance},
           {"seconds", r.result.seconds},
           {"nodes", r.result.nodes},
@@ -178,7 +178,7 @@ void print_table(const std::vector<report>& reports, const std::vector<std::stri
     int qubits = 0;
     for (const report& r : reports) {
       if (r.name == name) {
-        cnots.push_back(r.result.shape.cnot_count());
+        cnots.push_back(r.result.shape.two_qubit_count());
         seconds.push_back(r.result.seconds);
         worst = std::max(worst, r.result.distance);
         nodes += r.result.nodes;
@@ -573,7 +573,7 @@ void keep_better_inputs(const command& c, const job_list& list, run_result& run)
     }
     qs::search_result& result = run.reports[i].result;
     const int input_cnots = qs::two_qubit_count(list.inputs[i]->circuit);
-    if (result.shape.cnot_count() <= input_cnots && result.solved) {
+    if (result.shape.two_qubit_count() <= input_cnots && result.solved) {
       continue;
     }
     if (!c.quiet) {
@@ -633,8 +633,9 @@ int report_results(const command& c, const job_list& list, const run_result& run
     all_solved = all_solved && r.result.solved;
     if (!c.quiet && !c.benchmark) {
       fmt::print(stderr, "{}: {} CNOTs, d = {:.1e}, {:.3f} s, {} candidates, {} starts{}\n", r.name,
-                 r.result.shape.cnot_count(), r.result.distance, r.result.seconds, r.result.nodes,
-                 r.result.starts, r.result.solved ? "" : " (NOT SOLVED: limit reached)");
+                 r.result.shape.two_qubit_count(), r.result.distance, r.result.seconds,
+                 r.result.nodes, r.result.starts,
+                 r.result.solved ? "" : " (NOT SOLVED: limit reached)");
     }
   }
   return all_solved ? success : unsolved;

@@ -3,6 +3,7 @@
 #include <numbers>
 #include <optional>
 #include <ranges>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -388,39 +389,63 @@ std::vector<coupling_edge> parse_topology(std::string_view text, int qubits) {
   return edges;
 }
 
-int layer_parameter_count(layer_kind kind) {
-  return kind == layer_kind::four_param ? 4 : 5;
-}
-
-int structure::parameter_count() const {
-  return 3 * qubits + cnot_count() * layer_parameter_count(kind);
-}
-
 int parameter_count(operation::kind type) {
   switch (type) {
   case operation::kind::u3:
     return 3;
-  case operation::kind::cx:
+  case operation::kind::entangler:
     return 0;
   default:
     return 2;
   }
 }
 
+namespace {
+
+// The single-qubit operations after a layer's two-qubit gate, on its first and its second qubit
+// (see layer_kind).
+std::pair<operation::kind, operation::kind> layer_operations(layer_kind kind,
+                                                             two_qubit_gate entangler) {
+  using op = operation::kind;
+  if (kind == layer_kind::five_param) {
+    return {op::xzxz, op::u3};
+  }
+  switch (entangler) {
+  case two_qubit_gate::cx:
+    return {op::ry_rz, op::ry_rx};
+  case two_qubit_gate::cz:
+  case two_qubit_gate::iswap:
+    return {op::ry_rz, op::ry_rz};
+  case two_qubit_gate::sqrt_iswap:
+    return {op::u3, op::ry_rz};
+  }
+  throw std::invalid_argument("layer_operations: not a two_qubit_gate");
+}
+
+} // namespace
+
+int layer_parameter_count(layer_kind kind, two_qubit_gate entangler) {
+  const auto [first, second] = layer_operations(kind, entangler);
+  return parameter_count(first) + parameter_count(second);
+}
+
+int structure::parameter_count() const {
+  return 3 * qubits + two_qubit_count() * layer_parameter_count(kind, entangler);
+}
+
 std::vector<operation> compile(const structure& s) {
-  using kind = operation::kind;
   std::vector<operation> ops;
-  ops.reserve(static_cast<std::size_t>(s.qubits + 3 * s.cnot_count()));
+  ops.reserve(static_cast<std::size_t>(s.qubits + 3 * s.two_qubit_count()));
   for (int q = 0; q < s.qubits; ++q) {
-    ops.push_back({kind::u3, q, q, 3 * q});
+    ops.push_back({operation::kind::u3, q, q, 3 * q});
   }
   int next = 3 * s.qubits;
-  const bool four = s.kind == layer_kind::four_param;
+  const auto [first, second] = layer_operations(s.kind, s.entangler);
   for (const coupling_edge& edge : s.layers) {
-    ops.push_back({kind::cx, edge.control, edge.target, next});
-    ops.push_back({four ? kind::ry_rz : kind::xzxz, edge.control, edge.control, next});
-    ops.push_back({four ? kind::ry_rx : kind::u3, edge.target, edge.target, next + 2});
-    next += layer_parameter_count(s.kind);
+    ops.push_back({operation::kind::entangler, edge.control, edge.target, next});
+    ops.push_back({first, edge.control, edge.control, next});
+    ops.push_back({second, edge.target, edge.target, next + parameter_count(first)});
+    next += parameter_count(first) + parameter_count(second);
   }
   return ops;
 }
@@ -471,7 +496,7 @@ matrix2 single_qubit_matrix(operation::kind type, const double* p, matrix2* deri
     }
     return rz_matrix(p[0]) * tail;
   }
-  case kind::cx:
+  case kind::entangler:
     break;
   }
   return matrix2::Identity();
@@ -490,10 +515,10 @@ circuit_gates to_gates(const structure& s, std::span<const double> parameters) {
     gate_matrix.reset();
   };
   for (const operation& op : compile(s)) {
-    if (op.type == operation::kind::cx) {
+    if (op.type == operation::kind::entangler) {
       flush(op.qubit);
       flush(op.target);
-      out.gates.push_back(gate::cx(op.qubit, op.target));
+      out.gates.push_back(gate::two_qubit(s.entangler, op.qubit, op.target));
       continue;
     }
     const matrix2 g = single_qubit_matrix(op.type, parameters.data() + op.parameter, nullptr);

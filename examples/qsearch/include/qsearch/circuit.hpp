@@ -132,7 +132,8 @@ inline constexpr int max_distance_qubits = 16;
 /// O(4^n · (|a| + |b|)).
 yt::task<double> circuit_distance(circuit_gates a, circuit_gates b);
 
-/// A CNOT placement allowed by the hardware: control and target qubit.
+/// A two-qubit gate placement allowed by the hardware: a CNOT's control and target, or the two
+/// qubits of a symmetric gate in either order.
 struct coupling_edge {
   int control;
   int target;
@@ -149,40 +150,51 @@ std::vector<coupling_edge> all_to_all_topology(int qubits);
 /// `input_error` naming the problem.
 std::vector<coupling_edge> parse_topology(std::string_view text, int qubits);
 
-/// The parameterized gates that follow each layer's CNOT.
+/// The parameterized gates that follow each layer's two-qubit gate.
 ///
-/// `four_param`: Ry then Rz on the control, Ry then Rx on the target (4 parameters). A full
-/// single-qubit gate after the CNOT would be Rz·Ry·Rz on the control (Rx·Ry·Rx on the target),
-/// but its first rotation commutes with the CNOT and merges into the gates before it, so two
-/// parameters per qubit reach the same circuits. The order matters: the rotation next to the
-/// CNOT must be the one that does not commute with it. `five_param`: Qsearch's layer, X90, Rz,
-/// X90, Rz in time order ("XZXZ") on the control and U3 on the target.
+/// `four_param`: on each qubit, the rotations of a full single-qubit gate that do not pass
+/// through the two-qubit gate. A full gate after a CNOT would be Rz·Ry·Rz on the control (Rx·Ry·Rx
+/// on the target), but its first rotation commutes with the CNOT and merges into the gates before
+/// it, so Ry then Rz on the control and Ry then Rx on the target reach the same circuits. The
+/// order matters: the rotation next to the two-qubit gate must be the one that does not commute
+/// with it. CZ commutes with Rz on either qubit, and Rz(a)⊗Rz(b) passes through iSWAP as
+/// Rz(b)⊗Rz(a), so both take Ry then Rz on both qubits (4 parameters); only Rz(a)⊗Rz(a) passes
+/// through √iSWAP, so it takes a U3 on its first qubit and Ry then Rz on its second (5).
+///
+/// `five_param`: Qsearch's layer, X90, Rz, X90, Rz in time order ("XZXZ") on the first qubit (a
+/// CNOT's control) and U3 on the second, for every gate: XZXZ is Rz·Ry·X up to phase, which with
+/// an Rz passed through the gate (there is one on the first qubit of each) is any single-qubit
+/// gate.
 enum class layer_kind { four_param, five_param };
 
-/// A candidate circuit's shape: a U3 on every qubit, then one layer per CNOT.
+/// A candidate circuit's shape: a U3 on every qubit, then one layer per entry of `layers`, each
+/// the two-qubit gate `entangler` on an edge followed by parameterized single-qubit gates.
 struct structure {
   int qubits = 0;
   layer_kind kind = layer_kind::four_param;
   std::vector<coupling_edge> layers;
+  two_qubit_gate entangler = two_qubit_gate::cx;
 
-  /// 3 per qubit for the root U3s, then 4 or 5 per layer.
+  /// 3 per qubit for the root U3s, then `layer_parameter_count` per layer.
   int parameter_count() const;
-  int cnot_count() const { return static_cast<int>(layers.size()); }
+  /// The number of two-qubit gates: one per layer.
+  int two_qubit_count() const { return static_cast<int>(layers.size()); }
 };
 
-/// Parameters per layer of `kind`.
-int layer_parameter_count(layer_kind kind);
+/// Parameters per layer of `kind` after the two-qubit gate `entangler`: 4 or 5.
+int layer_parameter_count(layer_kind kind, two_qubit_gate entangler);
 
-/// One step of the compiled gate sequence: a fixed CNOT or a parameterized single-qubit gate.
+/// One step of the compiled gate sequence: the structure's fixed two-qubit gate or a
+/// parameterized single-qubit gate.
 struct operation {
-  enum class kind { u3, ry_rz, ry_rx, xzxz, cx };
+  enum class kind { u3, ry_rz, ry_rx, xzxz, entangler };
   kind type;
-  int qubit;     ///< the single-qubit gate's qubit, or the CNOT's control
-  int target;    ///< the CNOT's target
+  int qubit;     ///< the single-qubit gate's qubit, or the two-qubit gate's first qubit
+  int target;    ///< the two-qubit gate's second qubit
   int parameter; ///< index of the gate's first parameter
 };
 
-/// Number of parameters a single-qubit operation takes (0 for a CNOT).
+/// Number of parameters a single-qubit operation takes (0 for the two-qubit gate).
 int parameter_count(operation::kind type);
 
 /// The operations of `s` in time order; parameters in the layout of `structure`.
@@ -192,7 +204,8 @@ std::vector<operation> compile(const structure& s);
 /// null its derivative with respect to each of the operation's parameters.
 matrix2 single_qubit_matrix(operation::kind type, const double* p, matrix2* derivatives);
 
-/// The circuit as U3 and CX gates: consecutive single-qubit gates on a qubit merge into one U3.
+/// The circuit as U3s and the structure's two-qubit gates: consecutive single-qubit gates on a
+/// qubit merge into one U3.
 circuit_gates to_gates(const structure& s, std::span<const double> parameters);
 
 } // namespace qs
