@@ -174,6 +174,43 @@ TEST_CASE("optimize keeps circuits that are already optimal", "[qsearch][optimiz
   }
 }
 
+TEST_CASE("optimize with CZs resynthesizes blocks with CZ layers and rewrites the kept CXs",
+          "[qsearch][optimize]") {
+  // Block {0, 1} shrinks from 6 CXs to 3 CZs; the lone CX on qubits 2, 3 is optimal and kept,
+  // as a CZ between Hadamards merged into its neighbours.
+  qs::circuit_gates input = two_qubit_circuit(6, 11);
+  input.qubits = 4;
+  qs::splitmix64 random(12);
+  append_random_u3(input, 2, random);
+  input.gates.push_back(gate::cx(2, 3));
+  append_random_u3(input, 3, random);
+  qs::optimize_options options = small_options(2);
+  options.search.gate = qs::two_qubit_gate::cz;
+  const qs::optimize_result result = run(input, options);
+  check_result(input, result, 2);
+  CHECK(result.cnots_before == 7);
+  CHECK(result.cnots_after == 4);
+  int kept = 0;
+  for (const qs::block_report& block : result.blocks) {
+    kept += block.reason == qs::kept_reason::not_improved ? 1 : 0;
+  }
+  CHECK(kept == 1);
+  for (const gate& g : result.circuit.gates) {
+    CHECK((g.type == gate::kind::u3 || g.type == gate::kind::cz));
+  }
+  CHECK(exact_distance(input, result.circuit) < 1e-8);
+}
+
+TEST_CASE("optimize refuses iSWAP and sqrt-iSWAP for a circuit of CXs", "[qsearch][optimize]") {
+  const qs::circuit_gates input = two_qubit_circuit(2, 1);
+  for (const qs::two_qubit_gate g : {qs::two_qubit_gate::iswap, qs::two_qubit_gate::sqrt_iswap}) {
+    qs::optimize_options options = small_options(2);
+    options.search.gate = g;
+    CHECK_THROWS_WITH(qs::make_block_jobs(input, options),
+                      Catch::Contains("the circuit's cx gates have no one-for-one"));
+  }
+}
+
 TEST_CASE("optimize keeps a block whose qubits the topology does not connect",
           "[qsearch][optimize]") {
   // Three cx 0,2 are one, but on a line 0-1-2-3 qubits 0 and 2 meet only through qubit 1, which
@@ -277,6 +314,7 @@ TEST_CASE("a block job and its outcome survive the cluster codec", "[qsearch][op
   const qs::circuit_gates input = two_qubit_circuit(4, 6);
   qs::optimize_options options = small_options(2, 17);
   options.topology = {{1, 0}};
+  options.search.gate = qs::two_qubit_gate::cz;
   std::vector<qs::block_job> jobs = qs::make_block_jobs(input, options);
   REQUIRE(jobs.size() == 1);
   const auto bytes_of = [](const auto& value) {
@@ -291,6 +329,7 @@ TEST_CASE("a block job and its outcome survive the cluster codec", "[qsearch][op
   CHECK(job.index == 0);
   CHECK(job.options.search.seed == 17);
   CHECK(job.options.topology == options.topology);
+  CHECK(job.options.search.gate == qs::two_qubit_gate::cz);
 
   yt::inline_executor serial;
   const qs::block_outcome outcome = yt::sync_wait(serial, qs::resynthesize_block(job));
