@@ -38,7 +38,7 @@ struct final_measure {
 /// The program's quantum registers are flattened in declaration order into the qubits of
 /// `circuit`: with `qreg q[n]; qreg r[m];`, q[i] is qubit i and r[j] is qubit n + j.
 struct qasm_program {
-  /// The gates, every multi-qubit gate decomposed into U3 and CX.
+  /// The gates; as parsed, every multi-qubit gate decomposed into U3 and CX.
   circuit_gates circuit;
   /// The classical registers in declaration order.
   std::vector<classical_register> cregs;
