@@ -119,7 +119,7 @@ int bench_optimize(const optimize_settings& settings) {
   long cnots_after = 0;
   for (const circuit_run& run : runs) {
     const qs::optimize_result& result = *run.result;
-    const int input_cnots = qs::cnot_count(run.input);
+    const int input_cnots = qs::two_qubit_count(run.input);
     std::optional<double> exact;
     if (run.input.qubits <= max_checked_qubits) {
       exact = yt::sync_wait(checker, qs::circuit_distance(run.input, result.circuit));

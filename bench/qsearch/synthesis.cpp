@@ -69,7 +69,7 @@ int bench_synthesis(int seeds) {
       seconds.push_back(r.seconds);
       if (r.solved) {
         ++solved;
-        cnots.push_back(r.shape.cnot_count());
+        cnots.push_back(r.shape.two_qubit_count());
       }
       per_node += r.seconds / static_cast<double>(r.nodes) / seeds;
     }
@@ -93,7 +93,8 @@ int bench_synthesis(int seeds) {
     const qs::search_result r = yt::sync_wait(pool, qs::synthesize(target, options));
     ok = check(r, target, fmt::format("haar seed {}", seed)) && ok && r.solved;
     seconds.push_back(r.seconds);
-    fmt::print("{:<9} {:>7} {:>12.2f} {:>10}\n", seed, r.shape.cnot_count(), r.seconds, r.nodes);
+    fmt::print("{:<9} {:>7} {:>12.2f} {:>10}\n", seed, r.shape.two_qubit_count(), r.seconds,
+               r.nodes);
   }
   fmt::print("median {:.2f} s, max {:.2f} s (target: within 60 s)\n", yt_bench::median(seconds),
              *std::ranges::max_element(seconds));

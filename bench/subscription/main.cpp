@@ -92,7 +92,7 @@ std::pair<nlohmann::json, long> circuits_json(const settings& s, const workload_
       const auto& r = std::get<qs::search_result>(outcomes[i]);
       work += r.starts;
       circuits.push_back({{"target", s.names[i]},
-                          {"cnots", r.shape.cnot_count()},
+                          {"cnots", r.shape.two_qubit_count()},
                           {"distance", r.distance},
                           {"qasm", qs::to_qasm(r.circuit)}});
     }

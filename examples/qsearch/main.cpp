@@ -1,5 +1,6 @@
-// qsearch: synthesizes a circuit of U3 gates and CNOTs with the fewest CNOTs for a target
-// unitary. Run `qsearch --help`; with no arguments it synthesizes the bundled qft3.
+// qsearch: synthesizes a circuit of U3 gates and two-qubit gates (CNOTs, or --gate cz, iswap,
+// sqrt_iswap) with the fewest two-qubit gates for a target unitary. Run `qsearch --help`; with no
+// arguments it synthesizes the bundled qft3.
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
@@ -37,6 +38,21 @@
 namespace {
 
 enum exit_code { success = 0, failure = 1, bad_input = 2, unsolved = 3 };
+
+// The gates of `g` in human output: "7 CNOTs", "7 CZs".
+std::string_view plural(qs::two_qubit_gate g) {
+  switch (g) {
+  case qs::two_qubit_gate::cx:
+    return "CNOTs";
+  case qs::two_qubit_gate::cz:
+    return "CZs";
+  case qs::two_qubit_gate::iswap:
+    return "iSWAPs";
+  case qs::two_qubit_gate::sqrt_iswap:
+    return "sqrt-iSWAPs";
+  }
+  return "two-qubit gates";
+}
 
 // One synthesis; a job and its report cross ranks when qsearch runs on a cluster.
 struct job {
@@ -106,8 +122,8 @@ struct progress_state {
 yt::task<report> synthesize(job j, progress_state* progress) {
   if (progress != nullptr && progress->total == 1) {
     j.options.progress = [&j, &line = progress->line](const qs::search_progress& p) {
-      line.show(fmt::format("{}: {} CNOTs, best d {:.2e}, {} nodes, {:.0f} nodes/s", j.name,
-                            p.cnots, p.best_distance, p.nodes,
+      line.show(fmt::format("{}: {} {}, best d {:.2e}, {} nodes, {:.0f} nodes/s", j.name, p.cnots,
+                            plural(j.options.gate), p.best_distance, p.nodes,
                             p.seconds > 0 ? p.nodes / p.seconds : 0.0));
     };
   }
@@ -139,7 +155,8 @@ nlohmann::json to_json(const report& r, double projection) {
   return {{"target", r.name},
           {"qubits", r.qubits},
           {"solved", r.result.solved},
-          {"cnots", r.result.shape.cnot_count()},
+          {"gate", qs::gate_name(r.result.shape.entangler)},
+          {"cnots", r.result.shape.two_qubit_count()},
           {"distance", r.result.distance},
           {"seconds", r.result.seconds},
           {"nodes", r.result.nodes},
@@ -166,8 +183,8 @@ double median(std::vector<double> values) {
 }
 
 void print_table(const std::vector<report>& reports, const std::vector<std::string>& names,
-                 double wall_seconds, const std::string& where) {
-  fmt::print("{:<10} {:>6} {:>10} {:>10} {:>10} {:>8} {:>8}\n", "target", "qubits", "CNOTs",
+                 qs::two_qubit_gate gate, double wall_seconds, const std::string& where) {
+  fmt::print("{:<10} {:>6} {:>11} {:>10} {:>10} {:>8} {:>8}\n", "target", "qubits", plural(gate),
              "max d", "median s", "nodes", "starts");
   for (const std::string& name : names) {
     std::vector<int> cnots;
@@ -178,7 +195,7 @@ void print_table(const std::vector<report>& reports, const std::vector<std::stri
     int qubits = 0;
     for (const report& r : reports) {
       if (r.name == name) {
-        cnots.push_back(r.result.shape.cnot_count());
+        cnots.push_back(r.result.shape.two_qubit_count());
         seconds.push_back(r.result.seconds);
         worst = std::max(worst, r.result.distance);
         nodes += r.result.nodes;
@@ -188,7 +205,7 @@ void print_table(const std::vector<report>& reports, const std::vector<std::stri
     }
     const auto [lo, hi] = std::ranges::minmax(cnots);
     const std::string cnot_text = lo == hi ? fmt::format("{}", lo) : fmt::format("{}-{}", lo, hi);
-    fmt::print("{:<10} {:>6} {:>10} {:>10.1e} {:>10.3f} {:>8} {:>8}\n", name, qubits, cnot_text,
+    fmt::print("{:<10} {:>6} {:>11} {:>10.1e} {:>10.3f} {:>8} {:>8}\n", name, qubits, cnot_text,
                worst, median(seconds), nodes / static_cast<long>(cnots.size()),
                starts / static_cast<long>(cnots.size()));
   }
@@ -233,6 +250,7 @@ struct shared_flags {
   std::string seed = "0";
   std::string layer = "4";
   std::string optimizer = "lbfgs";
+  std::string gate = "cx";
   std::optional<double> rank_timeout;
 };
 
@@ -257,6 +275,10 @@ void add_shared_options(CLI::App& app, run_settings& s, shared_flags& flags,
                  "Parameters per layer: 4 (Ry then Rz, Ry then Rx) or 5 (XZXZ, U3)")
       ->capture_default_str()
       ->check(CLI::IsMember({"4", "5"}));
+  app.add_option("--gate", flags.gate,
+                 "The two-qubit gate of the circuit: cx, cz, iswap or sqrt_iswap (the last two "
+                 "get gate definitions in the QASM written)")
+      ->capture_default_str();
   app.add_option("--optimizer", flags.optimizer, "lbfgs or lm (Levenberg-Marquardt)")
       ->capture_default_str()
       ->check(CLI::IsMember({"lbfgs", "lm"}));
@@ -301,6 +323,11 @@ void check_shared_options(run_settings& s, const shared_flags& flags) {
   s.options.layers = flags.layer == "5" ? qs::layer_kind::five_param : qs::layer_kind::four_param;
   s.options.optimizer =
       flags.optimizer == "lm" ? qs::optimizer_kind::levenberg_marquardt : qs::optimizer_kind::lbfgs;
+  try {
+    s.options.gate = qs::parse_two_qubit_gate(flags.gate);
+  } catch (const qs::input_error& error) {
+    throw qs::input_error(fmt::format("--gate: {}", error.what()));
+  }
   if (flags.rank_timeout) {
     s.rank_timeout = std::chrono::milliseconds(std::llround(*flags.rank_timeout * 1000));
   }
@@ -334,9 +361,10 @@ void check_command(const command& c) {
 
 // The command, or the exit code when the command line was a request for --help.
 std::variant<command, optimize_command, int> parse_command(int argc, char** argv) {
-  CLI::App app{"Synthesizes a circuit of U3 gates and CNOTs with the fewest CNOTs for a target "
-               "unitary (qubit 0 is the most significant bit of the basis index); `qsearch "
-               "optimize` makes an OpenQASM circuit smaller."};
+  CLI::App app{"Synthesizes a circuit of U3 gates and two-qubit gates (CNOTs, or those of "
+               "--gate) with the fewest two-qubit gates for a target unitary (qubit 0 is the most "
+               "significant bit of the basis index); `qsearch optimize` makes an OpenQASM circuit "
+               "smaller."};
   command c;
   c.topology = "linear";
   shared_flags flags;
@@ -345,13 +373,15 @@ std::variant<command, optimize_command, int> parse_command(int argc, char** argv
                  "Targets from files: NumPy .npy complex128, or text as numpy.savetxt writes");
   app.add_option("--circuit", c.circuit_files,
                  "Targets from OpenQASM 2.0 circuits (- for stdin): each circuit's unitary is "
-                 "synthesized, and the circuit itself is kept when the search's has more CNOTs");
+                 "synthesized, and the circuit itself is kept when the search's has more two-qubit "
+                 "gates (with --gate cx or cz)");
   app.add_option("--max-unitary-qubits", c.max_unitary_qubits,
                  "The widest --circuit whose unitary is synthesized; wider circuits need "
                  "`qsearch optimize`")
       ->capture_default_str()
       ->check(CLI::Range(1, 10));
-  app.add_option("--max-cnots", c.options.max_cnots, "Give up on candidates deeper than this")
+  app.add_option("--max-cnots", c.options.max_cnots,
+                 "Give up on candidates with more two-qubit gates than this")
       ->capture_default_str()
       ->check(CLI::Range(0, 10000));
   app.add_flag("--little-endian", c.little_endian,
@@ -371,7 +401,8 @@ std::variant<command, optimize_command, int> parse_command(int argc, char** argv
   CLI::App* optimize = app.add_subcommand(
       "optimize", "Makes an OpenQASM 2.0 circuit of any width smaller: partitions it into blocks, "
                   "resynthesizes every block in parallel, keeps a block's new circuit only when "
-                  "it has fewer CNOTs, and writes the circuit with its final measurements");
+                  "it has fewer two-qubit gates, and writes the circuit with its final "
+                  "measurements (--gate cx or cz)");
   optimize->add_option("circuit", o.input, "The OpenQASM 2.0 circuit (- for stdin)")->required();
   optimize->add_option("-o,--output", o.output, "Write the circuit to this file, not stdout");
   optimize->add_option("--block-size", o.block_size, "Qubits per block, 2 to 4")
@@ -405,9 +436,11 @@ struct job_list {
   std::vector<std::string> notes;
   // --benchmark: the targets in table order.
   std::vector<std::string> names;
-  // --circuit: each job's input program, kept when the search's circuit has more CNOTs; empty
-  // for other targets.
+  // --circuit: each job's input program; empty for other targets.
   std::vector<std::optional<qs::qasm_program>> inputs;
+  // --circuit with --gate cx or cz: the input's circuit in that gate, kept when the search finds
+  // nothing shorter; empty otherwise, as a CX has no one-for-one iSWAP or sqrt-iSWAP form.
+  std::vector<std::optional<qs::circuit_gates>> fallbacks;
 };
 
 job_list build_jobs(const command& c) {
@@ -423,6 +456,7 @@ job_list build_jobs(const command& c) {
     list.jobs.push_back(std::move(j));
     list.projections.push_back(projection);
     list.inputs.emplace_back();
+    list.fallbacks.emplace_back();
   };
   if (c.benchmark) {
     for (const std::string& name : qs::benchmark_targets()) {
@@ -463,11 +497,14 @@ job_list build_jobs(const command& c) {
       }
       add(file == "-" ? std::string("stdin") : std::filesystem::path(file).stem().string(),
           qs::circuit_unitary(program.circuit), c.options.seed, 0.0);
-      // Only a circuit with fewer CNOTs than the input's is of use: deeper candidates are not
-      // searched.
-      qs::search_options& options = list.jobs.back().options;
-      options.max_cnots =
-          std::min(options.max_cnots, std::max(0, qs::cnot_count(program.circuit) - 1));
+      // Only a circuit with fewer two-qubit gates than the input's is of use: deeper candidates
+      // are not searched. With iSWAPs or sqrt-iSWAPs the counts are not comparable.
+      list.fallbacks.back() = qs::rewrite_two_qubit_gates(program.circuit, c.options.gate);
+      if (list.fallbacks.back()) {
+        qs::search_options& options = list.jobs.back().options;
+        options.max_cnots =
+            std::min(options.max_cnots, std::max(0, qs::two_qubit_count(program.circuit) - 1));
+      }
       list.inputs.back() = std::move(program);
     }
   } else {
@@ -564,27 +601,27 @@ run_result run_jobs(const command& c, const std::vector<job>& jobs, int argc, ch
 }
 
 // Never worse than the input: where the search found no circuit for a --circuit target with
-// fewer CNOTs than the input circuit (its depth is capped there), the input in U3+CX form takes
-// its place, and the user is told.
+// fewer two-qubit gates than the input circuit (its depth is capped there), the input in U3 and
+// the gate of --gate takes its place, and the user is told.
 void keep_better_inputs(const command& c, const job_list& list, run_result& run) {
   for (std::size_t i = 0; i < run.reports.size(); ++i) {
-    if (!list.inputs[i]) {
+    if (!list.fallbacks[i]) {
       continue;
     }
     qs::search_result& result = run.reports[i].result;
-    const int input_cnots = qs::cnot_count(list.inputs[i]->circuit);
-    if (result.shape.cnot_count() <= input_cnots && result.solved) {
+    const int input_cnots = qs::two_qubit_count(*list.fallbacks[i]);
+    if (result.shape.two_qubit_count() <= input_cnots && result.solved) {
       continue;
     }
     if (!c.quiet) {
       fmt::print(stderr,
-                 "{}: no circuit with fewer CNOTs than the input's {} found: keeping the input\n",
-                 run.reports[i].name, input_cnots);
+                 "{}: no circuit with fewer {} than the input's {} found: keeping the input\n",
+                 run.reports[i].name, plural(c.options.gate), input_cnots);
     }
-    result.circuit = qs::merge_single_qubit_gates(list.inputs[i]->circuit);
-    result.shape = qs::structure{result.circuit.qubits, result.shape.kind, {}};
+    result.circuit = qs::merge_single_qubit_gates(*list.fallbacks[i]);
+    result.shape = qs::structure{result.circuit.qubits, result.shape.kind, {}, c.options.gate};
     for (const qs::gate& g : result.circuit.gates) {
-      if (g.type == qs::gate::kind::cx) {
+      if (g.is_two_qubit()) {
         result.shape.layers.push_back({g.qubit, g.target});
       }
     }
@@ -611,12 +648,12 @@ int report_results(const command& c, const job_list& list, const run_result& run
       nlohmann::json object = to_json(run.reports[i], list.projections[i]);
       object["qasm"] = emitted_qasm(list, i, run.reports[i].result.circuit);
       if (list.inputs[i]) {
-        object["input_cnots"] = qs::cnot_count(list.inputs[i]->circuit);
+        object["input_cnots"] = qs::two_qubit_count(list.inputs[i]->circuit);
       }
       fmt::print("{}\n", object.dump());
     }
   } else if (c.benchmark) {
-    print_table(run.reports, list.names, run.wall_seconds, run.where);
+    print_table(run.reports, list.names, c.options.gate, run.wall_seconds, run.where);
   } else if (c.qasm_file.empty()) {
     for (std::size_t i = 0; i < run.reports.size(); ++i) {
       if (run.reports.size() > 1) {
@@ -632,9 +669,10 @@ int report_results(const command& c, const job_list& list, const run_result& run
   for (const report& r : run.reports) {
     all_solved = all_solved && r.result.solved;
     if (!c.quiet && !c.benchmark) {
-      fmt::print(stderr, "{}: {} CNOTs, d = {:.1e}, {:.3f} s, {} candidates, {} starts{}\n", r.name,
-                 r.result.shape.cnot_count(), r.result.distance, r.result.seconds, r.result.nodes,
-                 r.result.starts, r.result.solved ? "" : " (NOT SOLVED: limit reached)");
+      fmt::print(stderr, "{}: {} {}, d = {:.1e}, {:.3f} s, {} candidates, {} starts{}\n", r.name,
+                 r.result.shape.two_qubit_count(), plural(r.result.shape.entangler),
+                 r.result.distance, r.result.seconds, r.result.nodes, r.result.starts,
+                 r.result.solved ? "" : " (NOT SOLVED: limit reached)");
     }
   }
   return all_solved ? success : unsolved;
@@ -646,12 +684,12 @@ yt::task<qs::block_outcome> resynthesize(qs::block_job job, progress_state& prog
   co_return outcome;
 }
 
-const char* kept_reason_name(qs::kept_reason reason) {
+std::string kept_reason_name(qs::kept_reason reason, qs::two_qubit_gate gate) {
   switch (reason) {
   case qs::kept_reason::none:
     return "replaced";
   case qs::kept_reason::no_cnots:
-    return "no CNOTs";
+    return fmt::format("no {}", plural(gate));
   case qs::kept_reason::disconnected:
     return "qubits not connected";
   case qs::kept_reason::not_improved:
@@ -717,13 +755,14 @@ int run_optimize(const optimize_command& o, int argc, char** argv) {
                         {"cnots_before", b.cnots_before},
                         {"cnots_after", b.cnots_after},
                         {"replaced", b.replaced},
-                        {"kept", b.replaced ? "" : kept_reason_name(b.reason)},
+                        {"kept", b.replaced ? "" : kept_reason_name(b.reason, o.options.gate)},
                         {"distance", b.distance},
                         {"seconds", b.seconds},
                         {"nodes", b.nodes}});
     }
     const nlohmann::json report = {
         {"circuit", o.input},
+        {"gate", qs::gate_name(o.options.gate)},
         {"qubits", input.qubits},
         {"cnots_before", result.cnots_before},
         {"cnots_after", result.cnots_after},
@@ -744,10 +783,10 @@ int run_optimize(const optimize_command& o, int argc, char** argv) {
   }
   if (!o.quiet) {
     fmt::print(stderr,
-               "{}: {} -> {} CNOTs ({:.1f}% fewer), {} of {} blocks improved, distance bound "
+               "{}: {} -> {} {} ({:.1f}% fewer), {} of {} blocks improved, distance bound "
                "{:.1e}{}, {:.2f} s on {}\n",
-               o.input, result.cnots_before, result.cnots_after, 100 * reduction, improved,
-               result.blocks.size(), result.distance_bound,
+               o.input, result.cnots_before, result.cnots_after, plural(o.options.gate),
+               100 * reduction, improved, result.blocks.size(), result.distance_bound,
                distance ? fmt::format(", exact distance {:.1e}", *distance)
                         : fmt::format(" (no exact distance above {} qubits)", max_checked_qubits),
                seconds, where);

@@ -15,7 +15,9 @@
 #include <support/temp_dir.hpp>
 
 #include <yieldtasks/available_concurrency.hpp>
+#include <yieldtasks/inline_executor.hpp>
 
+#include <qsearch/circuit.hpp>
 #include <qsearch/qasm.hpp>
 #include <qsearch/search.hpp>
 #include <qsearch/targets.hpp>
@@ -185,6 +187,12 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
       {"qft3 --cluster --rank-timeout 0", "--rank-timeout"},
       {"qft3 --multistarts -1", "multistarts"},
       {"--benchmark --qasm x.qasm", "--benchmark"},
+      {"qft3 --gate cnot", "--gate: 'cnot' is not a two-qubit gate qsearch knows (cx, cz, iswap, "
+                           "sqrt_iswap)"},
+      {"optimize " + (dir / "wide.qasm").string() + " --gate iswap",
+       "gate iswap: the circuit's cx gates have no one-for-one iswap form"},
+      {"optimize " + (dir / "wide.qasm").string() + " --gate sqrt_iswap",
+       "no one-for-one sqrt_iswap form"},
   };
   for (const auto& [arguments, phrase] : cases) {
     const command_result r = run_qsearch(arguments);
@@ -324,7 +332,7 @@ TEST_CASE("qsearch --circuit synthesizes the circuit's unitary and re-emits its 
   const qs::qasm_program output = qs::parse_qasm_program(r.out);
   CHECK(output.measures == given.measures);
   CHECK(output.cregs == given.cregs);
-  CHECK(qs::cnot_count(output.circuit) < qs::cnot_count(given.circuit));
+  CHECK(qs::two_qubit_count(output.circuit) < qs::two_qubit_count(given.circuit));
   CHECK(qs::distance(qs::circuit_unitary(given.circuit), qs::circuit_unitary(output.circuit)) <
         1e-9);
 }
@@ -391,4 +399,68 @@ TEST_CASE("qsearch optimize makes a circuit smaller, keeps its measures and repo
   REQUIRE(written.exit_code == 0);
   CHECK(written.err.find("12 -> ") != std::string::npos);
   CHECK(read_file(out_file) == report["qasm"].get<std::string>());
+}
+
+TEST_CASE("qsearch --gate writes circuits of U3s and that gate, named in the summary and JSON",
+          "[qsearch][cli]") {
+  const command_result cz = run_qsearch("qft2 --gate cz --threads 2");
+  INFO(cz.err);
+  REQUIRE(cz.exit_code == 0);
+  CHECK(cz.out.find("\ncz q[") != std::string::npos);
+  CHECK(cz.out.find("\ncx ") == std::string::npos);
+  CHECK(cz.err.find("qft2: 3 CZs, d = ") != std::string::npos);
+  CHECK(qs::distance(qs::make_target("qft2"), qs::circuit_unitary(qs::parse_qasm(cz.out))) < 1e-10);
+  for (const std::string gate : {"iswap", "sqrt_iswap"}) {
+    const command_result r = run_qsearch("qft2 --json --quiet --threads 2 --gate " + gate);
+    INFO(gate << ": " << r.err);
+    REQUIRE(r.exit_code == 0);
+    const nlohmann::json j = nlohmann::json::parse(r.out);
+    CHECK(j.at("gate") == gate);
+    CHECK(j.at("cnots").get<int>() <= 3);
+    const std::string qasm = j.at("qasm").get<std::string>();
+    CHECK(qasm.find("\ngate " + gate + " a,b {") != std::string::npos);
+    CHECK(qasm.find("\n" + gate + " q[") != std::string::npos);
+    CHECK(qs::distance(qs::make_target("qft2"), qs::circuit_unitary(qs::parse_qasm(qasm))) < 1e-10);
+  }
+}
+
+TEST_CASE("qsearch --circuit --gate cz keeps the input as CZs when the search cannot beat it",
+          "[qsearch][cli]") {
+  const yt_test::temp_dir dir("qsearch_cli_keep_cz");
+  const auto file = dir.write("cx.qasm", "OPENQASM 2.0;\nqreg q[2];\nh q[0];\ncx q[0],q[1];\n");
+  const command_result r = run_qsearch("--circuit " + file.string() + " --gate cz");
+  REQUIRE(r.exit_code == 0);
+  CHECK(r.err.find("no circuit with fewer CZs than the input's 1 found: keeping the input") !=
+        std::string::npos);
+  CHECK(r.out.find("\ncz q[0],q[1];\n") != std::string::npos);
+  CHECK(qs::distance(qs::circuit_unitary(qs::parse_qasm(read_file(file))),
+                     qs::circuit_unitary(qs::parse_qasm(r.out))) < 1e-14);
+}
+
+TEST_CASE("qsearch optimize --gate cz writes a circuit of U3s and CZs with the input's unitary",
+          "[qsearch][cli]") {
+  const std::string file = std::string(QSEARCH_DATA_DIR) + "/circuits/qft_5.qasm";
+  const command_result r = run_qsearch("optimize " + file + " --gate cz --json --threads 2");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json report = nlohmann::json::parse(r.out);
+  CHECK(report.at("gate") == "cz");
+  CHECK(report.at("cnots_after").get<int>() <= report.at("cnots_before").get<int>());
+  const std::string qasm = report.at("qasm").get<std::string>();
+  std::istringstream lines(qasm);
+  int czs = 0;
+  for (std::string line; std::getline(lines, line);) {
+    const bool header = line.starts_with("OPENQASM") || line.starts_with("include") ||
+                        line.starts_with("qreg") || line.starts_with("creg") ||
+                        line.starts_with("measure");
+    INFO(line);
+    CHECK((header || line.starts_with("u3(") || line.starts_with("cz ")));
+    czs += line.starts_with("cz ") ? 1 : 0;
+  }
+  CHECK(czs == report.at("cnots_after").get<int>());
+  yt::inline_executor serial;
+  const double d =
+      serial.sync_wait(qs::circuit_distance(qs::parse_qasm(read_file(file)), qs::parse_qasm(qasm)));
+  CHECK(d < 1e-8);
+  CHECK(r.err.find("CZs (") != std::string::npos);
 }

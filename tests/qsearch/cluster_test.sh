@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # qsearch --cluster on 3 ranks must give the circuits (same CNOTs, angles, distances, seeds) of a
-# single-process run, for the benchmark list and for a list of --unitary files; a rerun with
-# the journal must give them again without synthesizing anything.
+# single-process run, for the benchmark list and for a list of --unitary files, also with
+# --gate iswap; a rerun with the journal must give them again without synthesizing anything.
 # `qsearch optimize --cluster` gives the local run's circuit. A journal that cannot be used
 # (another program's, a directory, a device) is refused with exit status 2.
 # Usage: cluster_test.sh MPIEXEC QSEARCH DATA_DIR JOURNAL_JOB
@@ -40,6 +40,16 @@ timeout 300 "$mpiexec" -n 3 "$qsearch" --cluster "${args[@]}" --json --multistar
 # Taken from the journal: the very same reports, timings included.
 cmp "$work/files_cluster" "$work/files_again" || fail "the rerun from the journal differs"
 echo "unitary files: $(wc -l <"$work/files_cluster") circuits equal, rerun from the journal"
+
+# The gate set travels with the jobs: the ranks synthesize with iSWAP layers too.
+"$qsearch" "${args[@]}" --gate iswap --json --multistarts 4 --threads 2 --quiet \
+  >"$work/iswap_local" || fail "the single-process iSWAP run failed"
+timeout 300 "$mpiexec" -n 3 "$qsearch" --cluster "${args[@]}" --gate iswap --json \
+  --multistarts 4 --threads 1 --quiet >"$work/iswap_cluster" || fail "the cluster iSWAP run failed"
+grep -q '"gate":"iswap"' "$work/iswap_cluster" || fail "the cluster's reports do not name iswap"
+diff <(circuits "$work/iswap_local") <(circuits "$work/iswap_cluster") ||
+  fail "the cluster's iSWAP circuits differ"
+echo "unitary files with --gate iswap: $(wc -l <"$work/iswap_cluster") circuits equal"
 
 # qsearch optimize spreads its blocks over the ranks: the same circuit as a local run, and again
 # from the journal.

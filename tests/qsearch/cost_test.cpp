@@ -1,3 +1,4 @@
+#include <array>
 #include <cmath>
 #include <vector>
 
@@ -9,10 +10,16 @@
 
 namespace {
 
-qs::structure random_structure(int qubits, int layers, qs::layer_kind kind, std::uint64_t seed) {
+using qs::two_qubit_gate;
+
+constexpr std::array<two_qubit_gate, 4> every_gate{
+    two_qubit_gate::cx, two_qubit_gate::cz, two_qubit_gate::iswap, two_qubit_gate::sqrt_iswap};
+
+qs::structure random_structure(int qubits, int layers, qs::layer_kind kind, std::uint64_t seed,
+                               two_qubit_gate entangler = two_qubit_gate::cx) {
   qs::splitmix64 random(seed);
   const std::vector<qs::coupling_edge> edges = qs::all_to_all_topology(qubits);
-  qs::structure s{qubits, kind, {}};
+  qs::structure s{qubits, kind, {}, entangler};
   for (int l = 0; l < layers; ++l) {
     qs::coupling_edge e = edges[random.next() % edges.size()];
     if (random.next() % 2) {
@@ -28,67 +35,8 @@ std::vector<double> random_point(int count, std::uint64_t seed) {
   return qs::random_angles(static_cast<std::size_t>(count), random);
 }
 
-} // namespace
-
-TEST_CASE("the analytic gradient matches central differences on random circuits",
-          "[qsearch][cost]") {
-  for (const qs::layer_kind kind : {qs::layer_kind::four_param, qs::layer_kind::five_param}) {
-    for (int qubits = 1; qubits <= 4; ++qubits) {
-      for (std::uint64_t seed = 0; seed < 5; ++seed) {
-        const int layers = qubits == 1 ? 0 : static_cast<int>(2 + seed);
-        const qs::structure s = random_structure(qubits, layers, kind, seed);
-        qs::unitary_cost cost(s, qs::haar_random_unitary(qubits, seed + 100));
-        std::vector<double> x = random_point(s.parameter_count(), seed + 200);
-        std::vector<double> gradient(x.size());
-        cost.distance_and_gradient(x, gradient);
-        const double h = 1e-6;
-        double max_error = 0;
-        double max_gradient = 0;
-        for (std::size_t i = 0; i < x.size(); ++i) {
-          std::vector<double> plus = x;
-          std::vector<double> minus = x;
-          plus[i] += h;
-          minus[i] -= h;
-          const double numeric = (cost.distance(plus) - cost.distance(minus)) / (2 * h);
-          max_error = std::max(max_error, std::abs(numeric - gradient[i]));
-          max_gradient = std::max(max_gradient, std::abs(gradient[i]));
-        }
-        INFO("qubits " << qubits << " layers " << layers << " seed " << seed);
-        CHECK(max_gradient > 1e-3);
-        CHECK(max_error / max_gradient < 1e-6);
-      }
-    }
-  }
-}
-
-TEST_CASE("the distance is zero for a circuit's own unitary and matches the QASM gates",
-          "[qsearch][cost]") {
-  for (const qs::layer_kind kind : {qs::layer_kind::four_param, qs::layer_kind::five_param}) {
-    const qs::structure s = random_structure(3, 6, kind, 7);
-    const std::vector<double> x = random_point(s.parameter_count(), 8);
-    qs::unitary_cost probe(s, qs::matrix::Identity(8, 8));
-    const qs::matrix v = probe.unitary(x);
-    CHECK((v.adjoint() * v - qs::matrix::Identity(8, 8)).cwiseAbs().maxCoeff() < 1e-12);
-
-    qs::unitary_cost cost(s, v);
-    CHECK(std::abs(cost.distance(x)) < 1e-14);
-    // The same circuit written as U3 and CX gates has the same unitary up to phase.
-    const qs::matrix from_gates = qs::circuit_unitary(qs::to_gates(s, x));
-    CHECK(1 - std::abs((v.adjoint() * from_gates).trace()) / 8 < 1e-14);
-  }
-}
-
-TEST_CASE("the distance ignores global phase", "[qsearch][cost]") {
-  const qs::structure s = random_structure(2, 3, qs::layer_kind::four_param, 3);
-  const std::vector<double> x = random_point(s.parameter_count(), 4);
-  qs::unitary_cost probe(s, qs::matrix::Identity(4, 4));
-  const qs::matrix v = probe.unitary(x);
-  qs::unitary_cost cost(s, qs::complex(std::cos(0.7), std::sin(0.7)) * v);
-  CHECK(std::abs(cost.distance(x)) < 1e-14);
-}
-
-TEST_CASE("the residual Jacobian matches central differences", "[qsearch][cost]") {
-  const qs::structure s = random_structure(3, 4, qs::layer_kind::four_param, 11);
+// The Jacobian of the residuals at a random point of `s` against central differences.
+void check_jacobian(const qs::structure& s) {
   qs::unitary_cost cost(s, qs::haar_random_unitary(3, 12));
   std::vector<double> x = random_point(s.parameter_count() + 1, 13);
   Eigen::VectorXd r;
@@ -115,4 +63,94 @@ TEST_CASE("the residual Jacobian matches central differences", "[qsearch][cost]"
   // ½‖r‖² equals N·d at the best phase, which the residuals cannot beat.
   const double d = cost.distance(std::span<const double>(x).first(x.size() - 1));
   CHECK(r.squaredNorm() / 2 >= 8 * d - 1e-12);
+}
+
+} // namespace
+
+TEST_CASE("the analytic gradient matches central differences on random circuits",
+          "[qsearch][cost]") {
+  for (const two_qubit_gate entangler : every_gate) {
+    for (const qs::layer_kind kind : {qs::layer_kind::four_param, qs::layer_kind::five_param}) {
+      for (int qubits = 1; qubits <= 4; ++qubits) {
+        for (std::uint64_t seed = 0; seed < 5; ++seed) {
+          const int layers = qubits == 1 ? 0 : static_cast<int>(2 + seed);
+          const qs::structure s = random_structure(qubits, layers, kind, seed, entangler);
+          qs::unitary_cost cost(s, qs::haar_random_unitary(qubits, seed + 100));
+          std::vector<double> x = random_point(s.parameter_count(), seed + 200);
+          std::vector<double> gradient(x.size());
+          cost.distance_and_gradient(x, gradient);
+          const double h = 1e-6;
+          double max_error = 0;
+          double max_gradient = 0;
+          for (std::size_t i = 0; i < x.size(); ++i) {
+            std::vector<double> plus = x;
+            std::vector<double> minus = x;
+            plus[i] += h;
+            minus[i] -= h;
+            const double numeric = (cost.distance(plus) - cost.distance(minus)) / (2 * h);
+            max_error = std::max(max_error, std::abs(numeric - gradient[i]));
+            max_gradient = std::max(max_gradient, std::abs(gradient[i]));
+          }
+          INFO(qs::gate_name(entangler)
+               << " qubits " << qubits << " layers " << layers << " seed " << seed);
+          CHECK(max_gradient > 1e-3);
+          CHECK(max_error / max_gradient < 1e-6);
+        }
+      }
+    }
+  }
+}
+
+TEST_CASE("the distance is zero for a circuit's own unitary and matches the QASM gates",
+          "[qsearch][cost]") {
+  for (const two_qubit_gate entangler : every_gate) {
+    for (const qs::layer_kind kind : {qs::layer_kind::four_param, qs::layer_kind::five_param}) {
+      INFO(qs::gate_name(entangler) << " layer kind " << static_cast<int>(kind));
+      const qs::structure s = random_structure(3, 6, kind, 7, entangler);
+      const std::vector<double> x = random_point(s.parameter_count(), 8);
+      qs::unitary_cost probe(s, qs::matrix::Identity(8, 8));
+      const qs::matrix v = probe.unitary(x);
+      CHECK((v.adjoint() * v - qs::matrix::Identity(8, 8)).cwiseAbs().maxCoeff() < 1e-12);
+
+      qs::unitary_cost cost(s, v);
+      CHECK(std::abs(cost.distance(x)) < 1e-14);
+      // The same circuit written as U3 and two-qubit gates has the same unitary up to phase.
+      const qs::circuit_gates gates = qs::to_gates(s, x);
+      CHECK(qs::two_qubit_count(gates) == 6);
+      for (const qs::gate& g : gates.gates) {
+        CHECK((!g.is_two_qubit() || g.two_qubit_type() == entangler));
+      }
+      const qs::matrix from_gates = qs::circuit_unitary(gates);
+      CHECK(1 - std::abs((v.adjoint() * from_gates).trace()) / 8 < 1e-14);
+    }
+  }
+}
+
+TEST_CASE("a layer has 4 parameters, 5 after sqrt-iSWAP or with XZXZ", "[qsearch][cost]") {
+  using qs::layer_kind;
+  CHECK(qs::layer_parameter_count(layer_kind::four_param, two_qubit_gate::cx) == 4);
+  CHECK(qs::layer_parameter_count(layer_kind::four_param, two_qubit_gate::cz) == 4);
+  CHECK(qs::layer_parameter_count(layer_kind::four_param, two_qubit_gate::iswap) == 4);
+  CHECK(qs::layer_parameter_count(layer_kind::four_param, two_qubit_gate::sqrt_iswap) == 5);
+  for (const two_qubit_gate entangler : every_gate) {
+    CHECK(qs::layer_parameter_count(layer_kind::five_param, entangler) == 5);
+  }
+}
+
+TEST_CASE("the distance ignores global phase", "[qsearch][cost]") {
+  const qs::structure s = random_structure(2, 3, qs::layer_kind::four_param, 3);
+  const std::vector<double> x = random_point(s.parameter_count(), 4);
+  qs::unitary_cost probe(s, qs::matrix::Identity(4, 4));
+  const qs::matrix v = probe.unitary(x);
+  qs::unitary_cost cost(s, qs::complex(std::cos(0.7), std::sin(0.7)) * v);
+  CHECK(std::abs(cost.distance(x)) < 1e-14);
+}
+
+TEST_CASE("the residual Jacobian matches central differences", "[qsearch][cost]") {
+  for (const two_qubit_gate entangler : every_gate) {
+    for (const qs::layer_kind kind : {qs::layer_kind::four_param, qs::layer_kind::five_param}) {
+      INFO(qs::gate_name(entangler) << " layer kind " << static_cast<int>(kind));
+      check_jacobian(random_structure(3, 4, kind, 11, entangler));
+    }
+  }
 }

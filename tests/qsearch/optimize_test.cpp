@@ -19,8 +19,8 @@
 
 namespace {
 
-using qs::cnot_count;
 using qs::gate;
+using qs::two_qubit_count;
 
 // Small searches, so that each test takes seconds on two cores, also under the sanitizers.
 qs::optimize_options small_options(int block_size, std::uint64_t seed = 1) {
@@ -75,8 +75,8 @@ bool same_bits(const gate& a, const gate& b) {
 void check_result(const qs::circuit_gates& input, const qs::optimize_result& result,
                   int block_size) {
   CHECK(result.circuit.qubits == input.qubits);
-  CHECK(result.cnots_before == cnot_count(input));
-  CHECK(result.cnots_after == cnot_count(result.circuit));
+  CHECK(result.cnots_before == two_qubit_count(input));
+  CHECK(result.cnots_after == two_qubit_count(result.circuit));
   CHECK(result.cnots_after <= result.cnots_before);
   int before = 0;
   int after = 0;
@@ -171,6 +171,43 @@ TEST_CASE("optimize keeps circuits that are already optimal", "[qsearch][optimiz
     }
     CHECK(result.circuit.gates.size() <= 3);
     CHECK(exact_distance(input, result.circuit) < 1e-12);
+  }
+}
+
+TEST_CASE("optimize with CZs resynthesizes blocks with CZ layers and rewrites the kept CXs",
+          "[qsearch][optimize]") {
+  // Block {0, 1} shrinks from 6 CXs to 3 CZs; the lone CX on qubits 2, 3 is optimal and kept,
+  // as a CZ between Hadamards merged into its neighbours.
+  qs::circuit_gates input = two_qubit_circuit(6, 11);
+  input.qubits = 4;
+  qs::splitmix64 random(12);
+  append_random_u3(input, 2, random);
+  input.gates.push_back(gate::cx(2, 3));
+  append_random_u3(input, 3, random);
+  qs::optimize_options options = small_options(2);
+  options.search.gate = qs::two_qubit_gate::cz;
+  const qs::optimize_result result = run(input, options);
+  check_result(input, result, 2);
+  CHECK(result.cnots_before == 7);
+  CHECK(result.cnots_after == 4);
+  int kept = 0;
+  for (const qs::block_report& block : result.blocks) {
+    kept += block.reason == qs::kept_reason::not_improved ? 1 : 0;
+  }
+  CHECK(kept == 1);
+  for (const gate& g : result.circuit.gates) {
+    CHECK((g.type == gate::kind::u3 || g.type == gate::kind::cz));
+  }
+  CHECK(exact_distance(input, result.circuit) < 1e-8);
+}
+
+TEST_CASE("optimize refuses iSWAP and sqrt-iSWAP for a circuit of CXs", "[qsearch][optimize]") {
+  const qs::circuit_gates input = two_qubit_circuit(2, 1);
+  for (const qs::two_qubit_gate g : {qs::two_qubit_gate::iswap, qs::two_qubit_gate::sqrt_iswap}) {
+    qs::optimize_options options = small_options(2);
+    options.search.gate = g;
+    CHECK_THROWS_WITH(qs::make_block_jobs(input, options),
+                      Catch::Contains("the circuit's cx gates have no one-for-one"));
   }
 }
 
@@ -277,6 +314,7 @@ TEST_CASE("a block job and its outcome survive the cluster codec", "[qsearch][op
   const qs::circuit_gates input = two_qubit_circuit(4, 6);
   qs::optimize_options options = small_options(2, 17);
   options.topology = {{1, 0}};
+  options.search.gate = qs::two_qubit_gate::cz;
   std::vector<qs::block_job> jobs = qs::make_block_jobs(input, options);
   REQUIRE(jobs.size() == 1);
   const auto bytes_of = [](const auto& value) {
@@ -291,6 +329,7 @@ TEST_CASE("a block job and its outcome survive the cluster codec", "[qsearch][op
   CHECK(job.index == 0);
   CHECK(job.options.search.seed == 17);
   CHECK(job.options.topology == options.topology);
+  CHECK(job.options.search.gate == qs::two_qubit_gate::cz);
 
   yt::inline_executor serial;
   const qs::block_outcome outcome = yt::sync_wait(serial, qs::resynthesize_block(job));
@@ -299,7 +338,7 @@ TEST_CASE("a block job and its outcome survive the cluster codec", "[qsearch][op
   const qs::block_outcome decoded = yt::codec<qs::block_outcome>::decode(outcome_reader);
   CHECK(bytes_of(decoded) == outcome_bytes);
   CHECK(decoded.report.replaced);
-  CHECK(decoded.report.cnots_after == cnot_count(decoded.circuit));
+  CHECK(decoded.report.cnots_after == two_qubit_count(decoded.circuit));
 
   const qs::optimize_result combined = qs::combine_outcomes(2, {decoded});
   check_result(input, combined, 2);

@@ -379,6 +379,50 @@ TEST_CASE("to_qasm writes the header and one gate per line", "[qsearch][qasm]") 
                                 "u3(0.5,-0.25,0) q[1];\ncx q[1],q[0];\n");
 }
 
+TEST_CASE("to_qasm defines iswap and sqrt_iswap after the include line, only when used",
+          "[qsearch][qasm]") {
+  using qs::two_qubit_gate;
+  const qs::circuit_gates circuit{3,
+                                  {qs::gate::two_qubit(two_qubit_gate::cz, 0, 1),
+                                   qs::gate::two_qubit(two_qubit_gate::iswap, 2, 1),
+                                   qs::gate::two_qubit(two_qubit_gate::iswap, 0, 2)}};
+  CHECK(qs::to_qasm(circuit) ==
+        "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n"
+        "gate iswap a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rx(-pi/2) a; rz(-pi/2) b; cx a,b; "
+        "rx(-pi/2) a; rx(-pi/2) b; }\n"
+        "qreg q[3];\ncz q[0],q[1];\niswap q[2],q[1];\niswap q[0],q[2];\n");
+  const qs::circuit_gates two{2,
+                              {qs::gate::two_qubit(two_qubit_gate::sqrt_iswap, 0, 1),
+                               qs::gate::two_qubit(two_qubit_gate::iswap, 1, 0)}};
+  const std::string both = qs::to_qasm(two);
+  CHECK(both.find("gate iswap a,b {") != std::string::npos);
+  CHECK(both.find("gate sqrt_iswap a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rx(-pi/4) a; "
+                  "rz(-pi/4) b; cx a,b; rx(-pi/2) a; rx(-pi/2) b; }\n") != std::string::npos);
+  CHECK(both.find("gate", both.find("gate sqrt_iswap") + 1) == std::string::npos);
+}
+
+TEST_CASE("cz, iswap and sqrt_iswap as to_qasm writes them parse back to their literal matrices",
+          "[qsearch][qasm]") {
+  using qs::two_qubit_gate;
+  const std::vector<std::pair<two_qubit_gate, qs::matrix>> gates{
+      {two_qubit_gate::cz, rows({{1, 0, 0, 0}, {0, 1, 0, 0}, {0, 0, 1, 0}, {0, 0, 0, -1}})},
+      {two_qubit_gate::iswap, rows({{1, 0, 0, 0}, {0, 0, i1, 0}, {0, i1, 0, 0}, {0, 0, 0, 1}})},
+      {two_qubit_gate::sqrt_iswap,
+       rows({{1, 0, 0, 0}, {0, r2, i1 * r2, 0}, {0, i1 * r2, r2, 0}, {0, 0, 0, 1}})}};
+  for (const auto& [g, literal] : gates) {
+    for (const std::vector<int>& pair : qubit_orders(3, 2)) {
+      INFO(qs::gate_name(g) << " on " << pair[0] << ", " << pair[1]);
+      const qs::circuit_gates circuit{3, {qs::gate::two_qubit(g, pair[0], pair[1])}};
+      const qs::circuit_gates parsed = qs::parse_qasm(qs::to_qasm(circuit));
+      for (const qs::gate& expanded : parsed.gates) {
+        CHECK((expanded.type == qs::gate::kind::u3 || expanded.type == qs::gate::kind::cx));
+      }
+      CHECK(phase_error(qs::circuit_unitary(parsed), embed(3, pair, literal)) < 1e-14);
+      CHECK(phase_error(qs::circuit_unitary(circuit), embed(3, pair, literal)) < 1e-15);
+    }
+  }
+}
+
 TEST_CASE("QASM text round-trips bit-exactly", "[qsearch][qasm]") {
   qs::splitmix64 random(3);
   qs::circuit_gates circuit{3, {}};

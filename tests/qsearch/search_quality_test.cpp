@@ -33,7 +33,7 @@ std::vector<int> synthesize_seeds(yt::thread_pool& pool, const std::string& name
     INFO(name << " seed " << seed);
     CHECK(result.solved);
     CHECK(yt_test::distance_from_qasm(result, target) < 1e-10);
-    CHECK(count_cnots(result.circuit) == result.shape.cnot_count());
+    CHECK(count_cnots(result.circuit) == result.shape.two_qubit_count());
     cnots.push_back(count_cnots(result.circuit));
   }
   return cnots;
@@ -93,7 +93,7 @@ TEST_CASE("a Haar-random two-qubit unitary needs exactly three CNOTs",
     const qs::search_result result = yt::sync_wait(pool, qs::synthesize(target, options));
     INFO("seed " << seed);
     CHECK(result.solved);
-    CHECK(result.shape.cnot_count() == 3);
+    CHECK(result.shape.two_qubit_count() == 3);
     CHECK(yt_test::distance_from_qasm(result, target) < 1e-10);
   }
 }

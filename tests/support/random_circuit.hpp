@@ -7,11 +7,12 @@
 
 namespace yt_test {
 
-/// A circuit of `gates` gates on `qubits` qubits drawn from `seed`: each gate a CX on a random
-/// ordered pair with probability `cx_fraction` (when there are two qubits), else a U3 with
-/// random angles on a random qubit.
+/// A circuit of `gates` gates on `qubits` qubits drawn from `seed`: each gate a two-qubit gate
+/// `entangler` on a random ordered pair with probability `cx_fraction` (when there are two
+/// qubits), else a U3 with random angles on a random qubit.
 inline qs::circuit_gates random_circuit(int qubits, int gates, std::uint64_t seed,
-                                        double cx_fraction = 0.5) {
+                                        double cx_fraction = 0.5,
+                                        qs::two_qubit_gate entangler = qs::two_qubit_gate::cx) {
   qs::splitmix64 random(seed);
   const auto pick = [&](int count) {
     return static_cast<int>(random.next() % static_cast<std::uint64_t>(count));
@@ -22,7 +23,7 @@ inline qs::circuit_gates random_circuit(int qubits, int gates, std::uint64_t see
       const int control = pick(qubits);
       int target = pick(qubits - 1);
       target += target >= control ? 1 : 0;
-      circuit.gates.push_back(qs::gate::cx(control, target));
+      circuit.gates.push_back(qs::gate::two_qubit(entangler, control, target));
     } else {
       const int q = pick(qubits);
       const double theta = random.angle();

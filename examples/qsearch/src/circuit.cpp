@@ -2,6 +2,8 @@
 #include <charconv>
 #include <numbers>
 #include <optional>
+#include <ranges>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -9,6 +11,7 @@
 
 #include <qsearch/circuit.hpp>
 #include <qsearch/gates.hpp>
+#include <qsearch/printable.hpp>
 
 namespace qs {
 
@@ -23,7 +26,89 @@ double wrap_angle(double x) {
   return r <= -pi ? r + 2 * pi : r;
 }
 
+constexpr std::array<two_qubit_gate, 4> all_two_qubit_gates{
+    two_qubit_gate::cx, two_qubit_gate::cz, two_qubit_gate::iswap, two_qubit_gate::sqrt_iswap};
+
 } // namespace
+
+std::string_view gate_name(two_qubit_gate g) {
+  switch (g) {
+  case two_qubit_gate::cx:
+    return "cx";
+  case two_qubit_gate::cz:
+    return "cz";
+  case two_qubit_gate::iswap:
+    return "iswap";
+  case two_qubit_gate::sqrt_iswap:
+    return "sqrt_iswap";
+  }
+  throw std::invalid_argument("gate_name: not a two_qubit_gate");
+}
+
+two_qubit_gate parse_two_qubit_gate(std::string_view text) {
+  for (const two_qubit_gate g : all_two_qubit_gates) {
+    if (text == gate_name(g)) {
+      return g;
+    }
+  }
+  throw input_error(fmt::format("'{}' is not a two-qubit gate qsearch knows (cx, cz, iswap, "
+                                "sqrt_iswap)",
+                                printable(text)));
+}
+
+symmetric_form symmetric_form_of(two_qubit_gate g) {
+  const complex i(0, 1);
+  symmetric_form form{matrix2::Identity(), 1.0};
+  switch (g) {
+  case two_qubit_gate::cx:
+    throw std::invalid_argument("symmetric_form_of: a CX is not symmetric in its qubits");
+  case two_qubit_gate::cz:
+    form.phase = -1.0;
+    break;
+  case two_qubit_gate::iswap:
+    form.exchange << 0, i, i, 0;
+    break;
+  case two_qubit_gate::sqrt_iswap:
+    form.exchange << 1, i, i, 1;
+    form.exchange /= std::sqrt(2.0);
+    break;
+  }
+  return form;
+}
+
+gate gate::two_qubit(two_qubit_gate g, int first, int second) {
+  kind type = kind::cx;
+  switch (g) {
+  case two_qubit_gate::cx:
+    break;
+  case two_qubit_gate::cz:
+    type = kind::cz;
+    break;
+  case two_qubit_gate::iswap:
+    type = kind::iswap;
+    break;
+  case two_qubit_gate::sqrt_iswap:
+    type = kind::sqrt_iswap;
+    break;
+  }
+  return {type, first, second, 0, 0, 0};
+}
+
+two_qubit_gate gate::two_qubit_type() const {
+  switch (type) {
+  case kind::u3:
+    break;
+  case kind::cx:
+    return two_qubit_gate::cx;
+  case kind::cz:
+    return two_qubit_gate::cz;
+  case kind::iswap:
+    return two_qubit_gate::iswap;
+  case kind::sqrt_iswap:
+    return two_qubit_gate::sqrt_iswap;
+  }
+  throw std::invalid_argument("gate::two_qubit_type: a U3 is not a two-qubit gate");
+}
 
 std::array<double, 3> u3_angles(const matrix2& u) {
   // u = e^{iα}·[[c, −e^{iλ}s], [e^{iφ}s, e^{i(φ+λ)}c]] with c = cos(θ/2) ≥ 0, s = sin(θ/2) ≥ 0.
@@ -47,14 +132,15 @@ std::array<double, 3> u3_angles(const matrix2& u) {
 
 namespace {
 
-// Applies gates to state vectors of 2^qubits amplitudes: a U3 mixes the pairs of entries whose
-// indices differ only in its bit, a CX swaps the pairs that have the control bit set and differ
-// only in the target bit.
+// Applies gates, or their adjoints, to state vectors of 2^qubits amplitudes: a U3 mixes the
+// pairs of entries whose indices differ only in its bit, a CX swaps the pairs that have the
+// control bit set and differ only in the target bit, and a symmetric gate mixes the pairs with
+// one of its bits set and scales the entries with both set.
 class state_simulator {
 public:
   state_simulator(int qubits, bool big_endian) : m_qubits(qubits), m_big_endian(big_endian) {}
 
-  void apply(const gate& g, complex* state) const {
+  void apply(const gate& g, complex* state, bool adjoint = false) const {
     const Eigen::Index n = Eigen::Index{1} << m_qubits;
     if (g.type == gate::kind::cx) {
       const Eigen::Index control = bit_of(g.qubit);
@@ -66,7 +152,27 @@ public:
       }
       return;
     }
-    const matrix2 u = u3_matrix(g.theta, g.phi, g.lambda);
+    if (g.is_two_qubit()) {
+      symmetric_form form = symmetric_form_of(g.two_qubit_type());
+      if (adjoint) {
+        form = {form.exchange.adjoint(), std::conj(form.phase)};
+      }
+      const Eigen::Index first = bit_of(g.qubit);
+      const Eigen::Index second = bit_of(g.target);
+      for (Eigen::Index i = 0; i < n; ++i) {
+        if ((i & first) != 0 && (i & second) != 0) {
+          state[i] *= form.phase;
+        } else if ((i & first) == 0 && (i & second) != 0) {
+          const complex low = state[i];                   // |01>
+          const complex high = state[i ^ first ^ second]; // |10>
+          state[i] = form.exchange(0, 0) * low + form.exchange(0, 1) * high;
+          state[i ^ first ^ second] = form.exchange(1, 0) * low + form.exchange(1, 1) * high;
+        }
+      }
+      return;
+    }
+    const matrix2 u = adjoint ? matrix2(u3_matrix(g.theta, g.phi, g.lambda).adjoint())
+                              : u3_matrix(g.theta, g.phi, g.lambda);
     const Eigen::Index bit = bit_of(g.qubit);
     for (Eigen::Index block = 0; block < n; block += 2 * bit) {
       for (Eigen::Index i = block; i < block + bit; ++i) {
@@ -105,14 +211,35 @@ matrix unitary_with_bits(const circuit_gates& circuit, bool big_endian) {
   return v;
 }
 
-gate inverse(const gate& g) {
-  return g.type == gate::kind::cx ? g : gate::u3(g.qubit, -g.theta, -g.lambda, -g.phi);
-}
-
 } // namespace
 
-int cnot_count(const circuit_gates& circuit) {
-  return static_cast<int>(std::ranges::count(circuit.gates, gate::kind::cx, &gate::type));
+int two_qubit_count(const circuit_gates& circuit) {
+  return static_cast<int>(std::ranges::count_if(circuit.gates, &gate::is_two_qubit));
+}
+
+std::optional<circuit_gates> rewrite_two_qubit_gates(const circuit_gates& circuit,
+                                                     two_qubit_gate g) {
+  const bool cx_or_cz = g == two_qubit_gate::cx || g == two_qubit_gate::cz;
+  const gate hadamard = gate::u3(0, pi / 2, 0, pi);
+  circuit_gates out{circuit.qubits, {}};
+  out.gates.reserve(circuit.gates.size());
+  for (const gate& original : circuit.gates) {
+    if (!original.is_two_qubit() || original.two_qubit_type() == g) {
+      out.gates.push_back(original);
+      continue;
+    }
+    const bool swapped_pair = original.type == gate::kind::cx || original.type == gate::kind::cz;
+    if (!cx_or_cz || !swapped_pair) {
+      return std::nullopt;
+    }
+    // CX = H_t·CZ·H_t and CZ = H_t·CX·H_t, as H·Z·H = X.
+    gate h = hadamard;
+    h.qubit = h.target = original.target;
+    out.gates.push_back(h);
+    out.gates.push_back(gate::two_qubit(g, original.qubit, original.target));
+    out.gates.push_back(h);
+  }
+  return out;
 }
 
 void check_circuit(const circuit_gates& circuit, std::string_view caller) {
@@ -121,8 +248,7 @@ void check_circuit(const circuit_gates& circuit, std::string_view caller) {
   }
   const auto valid = [&](int q) { return q >= 0 && q < circuit.qubits; };
   for (const gate& g : circuit.gates) {
-    if (!valid(g.qubit) ||
-        (g.type == gate::kind::cx && (!valid(g.target) || g.target == g.qubit))) {
+    if (!valid(g.qubit) || (g.is_two_qubit() && (!valid(g.target) || g.target == g.qubit))) {
       throw std::invalid_argument(
           fmt::format("{}: a gate on qubits {} and {} in a {}-qubit circuit", caller, g.qubit,
                       g.target, circuit.qubits));
@@ -152,22 +278,18 @@ yt::task<double> circuit_distance(circuit_gates a, circuit_gates b) {
   // depend on the executor.
   const Eigen::Index n = Eigen::Index{1} << a.qubits;
   const Eigen::Index chunk = std::max<Eigen::Index>(1, n / 64);
-  std::vector<circuit_gates> both{std::move(b), std::move(a)};
-  for (gate& g : both[1].gates) {
-    g = inverse(g);
-  }
-  std::reverse(both[1].gates.begin(), both[1].gates.end());
-  const auto chunk_trace = [&both, n, chunk](Eigen::Index first) {
-    const state_simulator simulator(both[0].qubits, true);
+  const auto chunk_trace = [&a, &b, n, chunk](Eigen::Index first) {
+    const state_simulator simulator(a.qubits, true);
     std::vector<complex> state(static_cast<std::size_t>(n));
     complex sum = 0;
     for (Eigen::Index j = first; j < std::min(n, first + chunk); ++j) {
       std::fill(state.begin(), state.end(), complex(0));
       state[static_cast<std::size_t>(j)] = 1;
-      for (const circuit_gates& circuit : both) {
-        for (const gate& g : circuit.gates) {
-          simulator.apply(g, state.data());
-        }
+      for (const gate& g : b.gates) {
+        simulator.apply(g, state.data());
+      }
+      for (const gate& g : std::views::reverse(a.gates)) {
+        simulator.apply(g, state.data(), true);
       }
       sum += state[static_cast<std::size_t>(j)];
     }
@@ -267,39 +389,63 @@ std::vector<coupling_edge> parse_topology(std::string_view text, int qubits) {
   return edges;
 }
 
-int layer_parameter_count(layer_kind kind) {
-  return kind == layer_kind::four_param ? 4 : 5;
-}
-
-int structure::parameter_count() const {
-  return 3 * qubits + cnot_count() * layer_parameter_count(kind);
-}
-
 int parameter_count(operation::kind type) {
   switch (type) {
   case operation::kind::u3:
     return 3;
-  case operation::kind::cx:
+  case operation::kind::entangler:
     return 0;
   default:
     return 2;
   }
 }
 
+namespace {
+
+// The single-qubit operations after a layer's two-qubit gate, on its first and its second qubit
+// (see layer_kind).
+std::pair<operation::kind, operation::kind> layer_operations(layer_kind kind,
+                                                             two_qubit_gate entangler) {
+  using op = operation::kind;
+  if (kind == layer_kind::five_param) {
+    return {op::xzxz, op::u3};
+  }
+  switch (entangler) {
+  case two_qubit_gate::cx:
+    return {op::ry_rz, op::ry_rx};
+  case two_qubit_gate::cz:
+  case two_qubit_gate::iswap:
+    return {op::ry_rz, op::ry_rz};
+  case two_qubit_gate::sqrt_iswap:
+    return {op::u3, op::ry_rz};
+  }
+  throw std::invalid_argument("layer_operations: not a two_qubit_gate");
+}
+
+} // namespace
+
+int layer_parameter_count(layer_kind kind, two_qubit_gate entangler) {
+  const auto [first, second] = layer_operations(kind, entangler);
+  return parameter_count(first) + parameter_count(second);
+}
+
+int structure::parameter_count() const {
+  return 3 * qubits + two_qubit_count() * layer_parameter_count(kind, entangler);
+}
+
 std::vector<operation> compile(const structure& s) {
-  using kind = operation::kind;
   std::vector<operation> ops;
-  ops.reserve(static_cast<std::size_t>(s.qubits + 3 * s.cnot_count()));
+  ops.reserve(static_cast<std::size_t>(s.qubits + 3 * s.two_qubit_count()));
   for (int q = 0; q < s.qubits; ++q) {
-    ops.push_back({kind::u3, q, q, 3 * q});
+    ops.push_back({operation::kind::u3, q, q, 3 * q});
   }
   int next = 3 * s.qubits;
-  const bool four = s.kind == layer_kind::four_param;
+  const auto [first, second] = layer_operations(s.kind, s.entangler);
   for (const coupling_edge& edge : s.layers) {
-    ops.push_back({kind::cx, edge.control, edge.target, next});
-    ops.push_back({four ? kind::ry_rz : kind::xzxz, edge.control, edge.control, next});
-    ops.push_back({four ? kind::ry_rx : kind::u3, edge.target, edge.target, next + 2});
-    next += layer_parameter_count(s.kind);
+    ops.push_back({operation::kind::entangler, edge.control, edge.target, next});
+    ops.push_back({first, edge.control, edge.control, next});
+    ops.push_back({second, edge.target, edge.target, next + parameter_count(first)});
+    next += parameter_count(first) + parameter_count(second);
   }
   return ops;
 }
@@ -350,7 +496,7 @@ matrix2 single_qubit_matrix(operation::kind type, const double* p, matrix2* deri
     }
     return rz_matrix(p[0]) * tail;
   }
-  case kind::cx:
+  case kind::entangler:
     break;
   }
   return matrix2::Identity();
@@ -369,10 +515,10 @@ circuit_gates to_gates(const structure& s, std::span<const double> parameters) {
     gate_matrix.reset();
   };
   for (const operation& op : compile(s)) {
-    if (op.type == operation::kind::cx) {
+    if (op.type == operation::kind::entangler) {
       flush(op.qubit);
       flush(op.target);
-      out.gates.push_back(gate::cx(op.qubit, op.target));
+      out.gates.push_back(gate::two_qubit(s.entangler, op.qubit, op.target));
       continue;
     }
     const matrix2 g = single_qubit_matrix(op.type, parameters.data() + op.parameter, nullptr);

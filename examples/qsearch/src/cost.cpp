@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 
 #include <qsearch/cost.hpp>
@@ -64,6 +65,70 @@ void apply_cx_right(complex* a, int n, int control, int target) {
   }
 }
 
+// Calls f(i) for every index i below n with the bits `first` and `second` clear, in order: the
+// |00> index of each group of four that a two-qubit gate on those bits mixes.
+template <class F> void for_each_clear_pair(int n, int first, int second, F f) {
+  const int high = std::max(first, second);
+  const int low = std::min(first, second);
+  for (int outer = 0; outer < n; outer += 2 * high) {
+    for (int inner = outer; inner < outer + high; inner += 2 * low) {
+      for (int i = inner; i < inner + low; ++i) {
+        f(i);
+      }
+    }
+  }
+}
+
+// a ← G·a for a symmetric gate G on the row-index bits `first` and `second`: the rows with both
+// bits set scale by the phase, the two with one set mix through the exchange matrix.
+void apply_symmetric_left(complex* a, int n, int first, int second, const symmetric_form& g) {
+  const complex e00 = g.exchange(0, 0), e01 = g.exchange(0, 1), e10 = g.exchange(1, 0),
+                e11 = g.exchange(1, 1);
+  const bool exchanges = g.exchange != matrix2::Identity();
+  const bool phases = g.phase != 1.0;
+  for (int c = 0; c < n; ++c) {
+    complex* column = a + static_cast<std::ptrdiff_t>(c) * n;
+    for_each_clear_pair(n, first, second, [&](int r) {
+      if (phases) {
+        column[r | first | second] *= g.phase;
+      }
+      if (exchanges) {
+        const complex x = column[r | second]; // |01>
+        const complex y = column[r | first];  // |10>
+        column[r | second] = e00 * x + e01 * y;
+        column[r | first] = e10 * x + e11 * y;
+      }
+    });
+  }
+}
+
+// a ← a·G: the same on columns.
+void apply_symmetric_right(complex* a, int n, int first, int second, const symmetric_form& g) {
+  const complex e00 = g.exchange(0, 0), e01 = g.exchange(0, 1), e10 = g.exchange(1, 0),
+                e11 = g.exchange(1, 1);
+  const bool exchanges = g.exchange != matrix2::Identity();
+  const bool phases = g.phase != 1.0;
+  const auto column = [&](int c) { return a + static_cast<std::ptrdiff_t>(c) * n; };
+  for_each_clear_pair(n, first, second, [&](int c) {
+    if (phases) {
+      complex* both = column(c | first | second);
+      for (int r = 0; r < n; ++r) {
+        both[r] *= g.phase;
+      }
+    }
+    if (exchanges) {
+      complex* x = column(c | second); // |01>
+      complex* y = column(c | first);  // |10>
+      for (int r = 0; r < n; ++r) {
+        const complex xr = x[r];
+        const complex yr = y[r];
+        x[r] = xr * e00 + yr * e10;
+        y[r] = xr * e01 + yr * e11;
+      }
+    }
+  });
+}
+
 // Tr(e·(I⊗dg⊗I)) = Σ_ab dg(a,b)·R(b,a), R the partial trace of e over every bit but `s`.
 matrix2 reduce(const complex* e, int n, int s) {
   complex r00, r01, r10, r11;
@@ -90,13 +155,40 @@ complex contract(const matrix2& dg, const matrix2& r) {
 
 unitary_cost::unitary_cost(const structure& s, const matrix& target)
     : m_dimension(static_cast<int>(target.rows())), m_parameter_count(s.parameter_count()),
-      m_ops(compile(s)), m_target_adjoint(target.adjoint()), m_work(m_dimension, m_dimension),
-      m_gates(m_ops.size()), m_derivatives(3 * m_ops.size()) {}
+      m_ops(compile(s)), m_entangler(s.entangler), m_target_adjoint(target.adjoint()),
+      m_work(m_dimension, m_dimension), m_gates(m_ops.size()), m_derivatives(3 * m_ops.size()) {
+  if (is_symmetric(m_entangler)) {
+    m_form = symmetric_form_of(m_entangler);
+    m_form_adjoint = {m_form.exchange.adjoint(), std::conj(m_form.phase)};
+  }
+}
+
+void unitary_cost::entangle_left(complex* a, const operation& op, bool adjoint) const {
+  const int n = m_dimension;
+  const int first = n >> (op.qubit + 1);
+  const int second = n >> (op.target + 1);
+  if (m_entangler == two_qubit_gate::cx) {
+    apply_cx_left(a, n, first, second);
+  } else {
+    apply_symmetric_left(a, n, first, second, adjoint ? m_form_adjoint : m_form);
+  }
+}
+
+void unitary_cost::entangle_right(complex* a, const operation& op) const {
+  const int n = m_dimension;
+  const int first = n >> (op.qubit + 1);
+  const int second = n >> (op.target + 1);
+  if (m_entangler == two_qubit_gate::cx) {
+    apply_cx_right(a, n, first, second);
+  } else {
+    apply_symmetric_right(a, n, first, second, m_form);
+  }
+}
 
 void unitary_cost::load_gates(std::span<const double> x, bool with_derivatives) {
   for (std::size_t k = 0; k < m_ops.size(); ++k) {
     const operation& op = m_ops[k];
-    if (op.type != operation::kind::cx) {
+    if (op.type != operation::kind::entangler) {
       m_gates[k] = single_qubit_matrix(op.type, x.data() + op.parameter,
                                        with_derivatives ? &m_derivatives[3 * k] : nullptr);
     }
@@ -109,11 +201,10 @@ complex unitary_cost::forward() {
   const int n = m_dimension;
   for (std::size_t k = 0; k < m_ops.size(); ++k) {
     const operation& op = m_ops[k];
-    const int bit = n >> (op.qubit + 1);
-    if (op.type == operation::kind::cx) {
-      apply_cx_left(w, n, bit, n >> (op.target + 1));
+    if (op.type == operation::kind::entangler) {
+      entangle_left(w, op, false);
     } else {
-      apply_left(w, n, bit, m_gates[k]);
+      apply_left(w, n, n >> (op.qubit + 1), m_gates[k]);
     }
   }
   return m_work.trace(); // Tr(V·U†) = Tr(U†·V)
@@ -130,13 +221,12 @@ double unitary_cost::gradient(std::span<double> gradient) {
   // E_m = G_m†·(G_m⋯G_1·U†); then E_{k−1} = G_{k−1}†·E_k·G_k.
   for (std::size_t k = m_ops.size(); k-- > 0;) {
     const operation& op = m_ops[k];
-    const int bit = n >> (op.qubit + 1);
-    if (op.type == operation::kind::cx) {
-      const int target_bit = n >> (op.target + 1);
-      apply_cx_left(e, n, bit, target_bit);
-      apply_cx_right(e, n, bit, target_bit);
+    if (op.type == operation::kind::entangler) {
+      entangle_left(e, op, true);
+      entangle_right(e, op);
       continue;
     }
+    const int bit = n >> (op.qubit + 1);
     apply_left(e, n, bit, m_gates[k].adjoint());
     const matrix2 r = reduce(e, n, bit);
     for (int j = 0; j < qs::parameter_count(op.type); ++j) {
@@ -176,15 +266,14 @@ void unitary_cost::residuals(std::span<const double> x, Eigen::VectorXd& r,
   }
   for (std::size_t k = 0; k < m_ops.size(); ++k) {
     const operation& op = m_ops[k];
-    const int bit = n >> (op.qubit + 1);
-    if (op.type == operation::kind::cx) {
-      apply_cx_left(product.data(), n, bit, n >> (op.target + 1));
+    if (op.type == operation::kind::entangler) {
+      entangle_left(product.data(), op, false);
       continue;
     }
     if (jacobian) {
       m_prefixes[k] = product;
     }
-    apply_left(product.data(), n, bit, m_gates[k]);
+    apply_left(product.data(), n, n >> (op.qubit + 1), m_gates[k]);
   }
   // product = V; m_work = e^{iφ}·U†V − I.
   m_work.noalias() = m_target_adjoint * product;
@@ -210,11 +299,11 @@ void unitary_cost::residuals(std::span<const double> x, Eigen::VectorXd& r,
   matrix column(n, n);
   for (std::size_t k = m_ops.size(); k-- > 0;) {
     const operation& op = m_ops[k];
-    const int bit = n >> (op.qubit + 1);
-    if (op.type == operation::kind::cx) {
-      apply_cx_right(suffix.data(), n, bit, n >> (op.target + 1));
+    if (op.type == operation::kind::entangler) {
+      entangle_right(suffix.data(), op);
       continue;
     }
+    const int bit = n >> (op.qubit + 1);
     for (int j = 0; j < qs::parameter_count(op.type); ++j) {
       derivative = m_prefixes[k];
       apply_left(derivative.data(), n, bit, m_derivatives[3 * k + static_cast<std::size_t>(j)]);
@@ -233,11 +322,10 @@ matrix unitary_cost::unitary(std::span<const double> x) {
   matrix v = matrix::Identity(n, n);
   for (std::size_t k = 0; k < m_ops.size(); ++k) {
     const operation& op = m_ops[k];
-    const int bit = n >> (op.qubit + 1);
-    if (op.type == operation::kind::cx) {
-      apply_cx_left(v.data(), n, bit, n >> (op.target + 1));
+    if (op.type == operation::kind::entangler) {
+      entangle_left(v.data(), op, false);
     } else {
-      apply_left(v.data(), n, bit, m_gates[k]);
+      apply_left(v.data(), n, n >> (op.qubit + 1), m_gates[k]);
     }
   }
   return v;

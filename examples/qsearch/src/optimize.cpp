@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -30,7 +31,17 @@ std::vector<block_job> make_block_jobs(const circuit_gates& circuit,
           fmt::format("topology: edge {}-{} joins a qubit to itself", e.control, e.target));
     }
   }
-  std::vector<block> blocks = partition(circuit, options.block_size);
+  const two_qubit_gate g = options.search.gate;
+  const std::optional<circuit_gates> native = rewrite_two_qubit_gates(circuit, g);
+  if (!native) {
+    const auto other = std::ranges::find_if(
+        circuit.gates, [g](const gate& x) { return x.is_two_qubit() && x.two_qubit_type() != g; });
+    throw input_error(fmt::format(
+        "gate {}: the circuit's {} gates have no one-for-one {} form, which the blocks kept as "
+        "they are would need; optimize rewrites a circuit only between cx and cz",
+        gate_name(g), gate_name(other->two_qubit_type()), gate_name(g)));
+  }
+  std::vector<block> blocks = partition(*native, options.block_size);
   std::vector<block_job> jobs;
   jobs.reserve(blocks.size());
   for (std::size_t i = 0; i < blocks.size(); ++i) {
@@ -52,7 +63,7 @@ optimize_result combine_outcomes(int qubits, std::vector<block_outcome> outcomes
     result.blocks.push_back(std::move(outcome.report));
   }
   result.circuit = merge_single_qubit_gates(assemble(qubits, blocks));
-  result.cnots_after = cnot_count(result.circuit);
+  result.cnots_after = two_qubit_count(result.circuit);
   result.distance_bound = std::min(1.0, root_sum * root_sum);
   return result;
 }

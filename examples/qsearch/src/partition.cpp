@@ -13,9 +13,9 @@ namespace qs {
 
 namespace {
 
-// A gate's qubits: one for a U3, control and target for a CX.
+// A gate's qubits: one for a U3, both of a two-qubit gate.
 int gate_qubit_count(const gate& g) {
-  return g.type == gate::kind::cx ? 2 : 1;
+  return g.is_two_qubit() ? 2 : 1;
 }
 
 int gate_qubit(const gate& g, int i) {
@@ -227,7 +227,7 @@ circuit_gates merge_single_qubit_gates(const circuit_gates& circuit) {
     product.reset();
   };
   for (const gate& g : circuit.gates) {
-    if (g.type == gate::kind::cx) {
+    if (g.is_two_qubit()) {
       flush(g.qubit);
       flush(g.target);
       out.gates.push_back(g);

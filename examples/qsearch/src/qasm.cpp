@@ -29,14 +29,36 @@ namespace qs {
 
 namespace {
 
-std::string header(std::string_view qreg, int qubits) {
-  return fmt::format("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg {}[{}];\n", qreg, qubits);
+// iSWAP and √iSWAP are exp(iα(XX+YY)) with α = π/4 and π/8. Rx(π/2) on both qubits turns YY
+// into ZZ and leaves XX, and CX·(Rx(−2α)⊗Rz(−2α))·CX is exp(iα(XX+ZZ)): every OpenQASM 2.0
+// reader knows these gates. qelib1.inc has cz.
+constexpr std::string_view iswap_definition =
+    "gate iswap a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rx(-pi/2) a; rz(-pi/2) b; cx a,b; "
+    "rx(-pi/2) a; rx(-pi/2) b; }\n";
+constexpr std::string_view sqrt_iswap_definition =
+    "gate sqrt_iswap a,b { rx(pi/2) a; rx(pi/2) b; cx a,b; rx(-pi/4) a; rz(-pi/4) b; cx a,b; "
+    "rx(-pi/2) a; rx(-pi/2) b; }\n";
+
+// The header, the definitions of the gates the circuit uses that qelib1.inc lacks, and the qreg.
+std::string header(std::string_view qreg, const circuit_gates& circuit) {
+  std::string out = "OPENQASM 2.0;\ninclude \"qelib1.inc\";\n";
+  const auto uses = [&](gate::kind k) {
+    return std::ranges::count(circuit.gates, k, &gate::type) > 0;
+  };
+  if (uses(gate::kind::iswap)) {
+    out += iswap_definition;
+  }
+  if (uses(gate::kind::sqrt_iswap)) {
+    out += sqrt_iswap_definition;
+  }
+  return out + fmt::format("qreg {}[{}];\n", qreg, circuit.qubits);
 }
 
 void append_gates(std::string& out, std::string_view qreg, const circuit_gates& circuit) {
   for (const gate& g : circuit.gates) {
-    if (g.type == gate::kind::cx) {
-      out += fmt::format("cx {0}[{1}],{0}[{2}];\n", qreg, g.qubit, g.target);
+    if (g.is_two_qubit()) {
+      out += fmt::format("{0} {1}[{2}],{1}[{3}];\n", gate_name(g.two_qubit_type()), qreg, g.qubit,
+                         g.target);
     } else {
       out += fmt::format("u3({:.17g},{:.17g},{:.17g}) {}[{}];\n", g.theta, g.phi, g.lambda, qreg,
                          g.qubit);
@@ -47,7 +69,7 @@ void append_gates(std::string& out, std::string_view qreg, const circuit_gates& 
 } // namespace
 
 std::string to_qasm(const circuit_gates& circuit) {
-  std::string out = header("q", circuit.qubits);
+  std::string out = header("q", circuit);
   append_gates(out, "q", circuit);
   return out;
 }
@@ -59,7 +81,7 @@ std::string to_qasm(const qasm_program& program) {
                      [&](const classical_register& c) { return c.name == qreg; })) {
     qreg += '_';
   }
-  std::string out = header(qreg, program.circuit.qubits);
+  std::string out = header(qreg, program.circuit);
   for (const classical_register& c : program.cregs) {
     out += fmt::format("creg {}[{}];\n", c.name, c.size);
   }

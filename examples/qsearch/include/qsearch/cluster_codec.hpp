@@ -13,7 +13,7 @@
 namespace qs {
 
 inline auto codec_fields(structure& s) {
-  return std::tie(s.qubits, s.kind, s.layers);
+  return std::tie(s.qubits, s.kind, s.layers, s.entangler);
 }
 
 inline auto codec_fields(circuit_gates& c) {
@@ -27,7 +27,7 @@ inline auto codec_fields(search_result& r) {
 
 /// Every setting but `progress`, a callback of the process that runs the search.
 inline auto codec_fields(search_options& o) {
-  return std::tie(o.multistarts, o.seed, o.threshold, o.layers, o.optimizer, o.topology,
+  return std::tie(o.multistarts, o.seed, o.threshold, o.layers, o.gate, o.optimizer, o.topology,
                   o.max_cnots, o.commit_after_nodes, o.commit_step, o.beam);
 }
 

@@ -4,8 +4,8 @@
 
 #include <Eigen/Dense>
 
-/// The qsearch synthesizer: finds a circuit of U3 gates and CNOTs with the fewest CNOTs whose
-/// unitary equals a target up to global phase.
+/// The qsearch synthesizer: finds a circuit of U3 gates and CNOTs (or CZs, iSWAPs, √iSWAPs) with
+/// the fewest of them whose unitary equals a target up to global phase.
 namespace qs {
 
 using complex = std::complex<double>;

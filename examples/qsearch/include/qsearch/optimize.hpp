@@ -15,29 +15,30 @@ namespace qs {
 struct optimize_options {
   /// Qubits per block, 2 to 4: wider blocks leave more to remove but take far longer to search.
   int block_size = 3;
-  /// The search of each block: multistarts, seed, threshold, layers, optimizer, beam and the
-  /// commit settings as given. Its `topology` is replaced by the block's edges, `max_cnots` is
-  /// capped at one below the block's CX count, and block i searches with seed `seed + i`. Its
-  /// `progress`, if set, is called by every block's search, from several threads at once on a
-  /// pool.
+  /// The search of each block: multistarts, seed, threshold, layers, gate, optimizer, beam and
+  /// the commit settings as given. Its `topology` is replaced by the block's edges, `max_cnots`
+  /// is capped at one below the block's two-qubit gate count, and block i searches with seed
+  /// `seed + i`. Its `progress`, if set, is called by every block's search, from several threads
+  /// at once on a pool. Its `gate` is the output's only two-qubit gate: the input's two-qubit
+  /// gates are rewritten into it one for one (`rewrite_two_qubit_gates`) before the partition.
   search_options search;
-  /// CNOT placements on the circuit's qubits, control → target; empty means every pair. A
-  /// block's search places CNOTs only on the edges among its qubits, in their direction, as
-  /// `synthesize` does; whether a block's qubits are connected ignores the direction (a CX runs
-  /// the other way with four Hadamards, which are single-qubit gates). The kept blocks' CXs are
-  /// not checked: this is an optimization, not a router.
+  /// Two-qubit gate placements on the circuit's qubits, control → target; empty means every
+  /// pair. A block's search places its gates only on the edges among its qubits, in their
+  /// direction, as `synthesize` does; whether a block's qubits are connected ignores the
+  /// direction (a CX runs the other way with four Hadamards, which are single-qubit gates). The
+  /// kept blocks' gates are not checked: this is an optimization, not a router.
   std::vector<coupling_edge> topology;
 };
 
 /// Why a block kept its original gates.
 enum class kept_reason {
   none,         ///< it was replaced
-  no_cnots,     ///< it has no CX to remove
+  no_cnots,     ///< it has no two-qubit gate to remove
   disconnected, ///< the topology's edges among its qubits do not connect them
-  not_improved  ///< no circuit with fewer CXs reached the threshold
+  not_improved  ///< no circuit with fewer two-qubit gates reached the threshold
 };
 
-/// What happened to one block.
+/// What happened to one block; its counts are of two-qubit gates (CNOTs with `cx`).
 struct block_report {
   /// The block's qubits in the circuit, ascending.
   std::vector<int> qubits;
@@ -87,10 +88,10 @@ struct optimize_result {
   double distance_bound = 0;
 };
 
-/// Resynthesizes one block: keeps it when it has no CX or its qubits are not connected in the
-/// topology; otherwise searches its unitary for a circuit with fewer CXs, and keeps the search's
-/// circuit only when it is solved with strictly fewer CXs and its distance, recomputed from its
-/// gates, is at most the threshold (a tie keeps the original).
+/// Resynthesizes one block: keeps it when it has no two-qubit gate or its qubits are not
+/// connected in the topology; otherwise searches its unitary for a circuit with fewer two-qubit
+/// gates, and keeps the search's circuit only when it is solved with strictly fewer and its
+/// distance, recomputed from its gates, is at most the threshold (a tie keeps the original).
 ///
 /// **Determinism.** The search's seed is `options.search.seed + index`, so a job gives the same
 /// outcome on any executor and thread count.
@@ -99,7 +100,7 @@ struct optimize_result {
 /// (from `circuit_unitary`); jobs from `make_block_jobs` are valid.
 ///
 /// **Complexity.** That of `synthesize` on a block of up to 4 qubits with up to
-/// `cnots_before − 1` CXs: from microseconds to minutes, growing with both.
+/// `cnots_before − 1` two-qubit gates: from microseconds to minutes, growing with both.
 yt::task<block_outcome> resynthesize_block(block_job job);
 
 /// The same resynthesis with its search's two inner levels run by `mapper`, as
@@ -108,12 +109,14 @@ yt::task<block_outcome> resynthesize_block(block_job job);
 template <class Mapper>
 yt::task<block_outcome> resynthesize_block_with(Mapper mapper, block_job job);
 
-/// Partitions `circuit` into blocks of `options.block_size` qubits (see `partition`) and returns
-/// one job per block, in block order, each with its block's topology left to
-/// `resynthesize_block`.
+/// Rewrites `circuit`'s two-qubit gates into `options.search.gate` one for one, partitions it
+/// into blocks of `options.block_size` qubits (see `partition`) and returns one job per block, in
+/// block order, each with its block's topology left to `resynthesize_block`.
 ///
-/// **Exceptions.** Throws `input_error` if `options.block_size` is not in [2, 4] or a topology
-/// edge names a qubit outside the circuit or joins a qubit to itself, and
+/// **Exceptions.** Throws `input_error` if `options.block_size` is not in [2, 4], a topology
+/// edge names a qubit outside the circuit or joins a qubit to itself, or a two-qubit gate of the
+/// circuit has no one-for-one form in `options.search.gate` (a CX or CZ with `iswap` or
+/// `sqrt_iswap`: a block kept as it is could not be written in that gate), and
 /// `std::invalid_argument` for a malformed gate.
 std::vector<block_job> make_block_jobs(const circuit_gates& circuit,
                                        const optimize_options& options);
@@ -129,7 +132,8 @@ optimize_result combine_outcomes(int qubits, std::vector<block_outcome> outcomes
 /// the blocks, their candidates and the candidates' starts share one pool), then
 /// `combine_outcomes`. A cluster runs the same three steps with its own map in the middle.
 ///
-/// The result never has more CXs than the input, as a block is replaced only by fewer.
+/// The result never has more two-qubit gates than the input, as a block is replaced only by
+/// fewer, and they are all `options.search.gate`.
 ///
 /// **Determinism.** The same circuit and options give the same result, bit for bit, on any
 /// executor and thread count.

@@ -82,7 +82,7 @@ yt::task<block_outcome> resynthesize_block_with(Mapper mapper, block_job job) {
   block_outcome out;
   block_report& report = out.report;
   report.qubits = job.b.qubits;
-  report.cnots_before = cnot_count(job.b.circuit);
+  report.cnots_before = two_qubit_count(job.b.circuit);
   report.cnots_after = report.cnots_before;
   std::vector<coupling_edge> edges = local_edges(job.b.qubits, job.options.topology);
   if (report.cnots_before == 0) {
@@ -97,7 +97,7 @@ yt::task<block_outcome> resynthesize_block_with(Mapper mapper, block_job job) {
     search.seed += job.index;
     const search_result found = co_await synthesize_with(mapper, target, std::move(search));
     report.nodes = found.nodes;
-    const int cnots = cnot_count(found.circuit);
+    const int cnots = two_qubit_count(found.circuit);
     const double d = distance(target, circuit_unitary(found.circuit));
     if (found.solved && cnots < report.cnots_before && d <= job.options.search.threshold) {
       report.replaced = true;

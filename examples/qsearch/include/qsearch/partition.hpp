@@ -34,11 +34,11 @@ struct block {
 /// Why the order is kept: an open block holds the last gate so far of each of its qubits, and
 /// the last gate of a free qubit is in a closed block, so each gate's earlier gates on its
 /// qubits are in its own block or in one closed before it. A block grows only by merging through
-/// a CX, so its qubits are connected by its CXs.
+/// a two-qubit gate, so its qubits are connected by its two-qubit gates.
 ///
 /// **Exceptions.** Throws `input_error` if `block_size` is not in [2, 4], and
-/// `std::invalid_argument` if a gate's qubit is not in [0, circuit.qubits) or a CX's control
-/// equals its target.
+/// `std::invalid_argument` if a gate's qubit is not in [0, circuit.qubits) or a two-qubit gate's
+/// qubits are equal.
 ///
 /// **Complexity.** O(g · b + n) for g gates, b = `block_size` and n qubits: a gate looks at two
 /// blocks at most, and moves to another block only when its block merges into a wider one.
@@ -53,14 +53,14 @@ std::vector<block> partition(const circuit_gates& circuit, int block_size);
 /// **Complexity.** O(gates).
 circuit_gates assemble(int qubits, const std::vector<block>& blocks);
 
-/// Returns `circuit` with each maximal run of single-qubit gates on a qubit (no CX on that qubit
-/// within the run) replaced by one U3 of their product, placed just before the CX that ends the
-/// run, or at the end of the circuit (in qubit order) for a run that nothing ends. A product
-/// within 1e-14 per entry of a multiple of the identity is left out. The CXs are kept as they
-/// are, in order.
+/// Returns `circuit` with each maximal run of single-qubit gates on a qubit (no two-qubit gate on
+/// that qubit within the run) replaced by one U3 of their product, placed just before the
+/// two-qubit gate that ends the run, or at the end of the circuit (in qubit order) for a run that
+/// nothing ends. A product within 1e-14 per entry of a multiple of the identity is left out. The
+/// two-qubit gates are kept as they are, in order.
 ///
 /// The result equals the input up to a global phase and to rounding (a few 1e-16 per gate);
-/// between two U3s on a qubit there is always a CX on it.
+/// between two U3s on a qubit there is always a two-qubit gate on it.
 ///
 /// **Exceptions.** Throws `std::invalid_argument` as `partition` does for a malformed gate.
 ///

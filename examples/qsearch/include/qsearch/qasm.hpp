@@ -32,13 +32,13 @@ struct final_measure {
   friend bool operator==(const final_measure&, const final_measure&) = default;
 };
 
-/// An OpenQASM 2.0 program reduced to what `qsearch` works on: a flat circuit of U3 and CX
-/// gates followed by final measurements.
+/// An OpenQASM 2.0 program reduced to what `qsearch` works on: a flat circuit of U3 and two-qubit
+/// gates followed by final measurements (`parse_qasm_program` gives U3 and CX gates only).
 ///
 /// The program's quantum registers are flattened in declaration order into the qubits of
 /// `circuit`: with `qreg q[n]; qreg r[m];`, q[i] is qubit i and r[j] is qubit n + j.
 struct qasm_program {
-  /// The gates, every multi-qubit gate decomposed into U3 and CX.
+  /// The gates; as parsed, every multi-qubit gate decomposed into U3 and CX.
   circuit_gates circuit;
   /// The classical registers in declaration order.
   std::vector<classical_register> cregs;
@@ -46,8 +46,11 @@ struct qasm_program {
   std::vector<final_measure> measures;
 };
 
-/// Returns the circuit as OpenQASM 2.0: the header, `qreg q[N];`, then one `u3(θ,φ,λ) q[i];` or
-/// `cx q[c],q[t];` per line.
+/// Returns the circuit as OpenQASM 2.0: the header, `qreg q[N];`, then one `u3(θ,φ,λ) q[i];`,
+/// `cx q[c],q[t];`, `cz q[a],q[b];`, `iswap q[a],q[b];` or `sqrt_iswap q[a],q[b];` per line.
+/// qelib1.inc has cz; iswap and sqrt_iswap, when the circuit uses them, get a `gate` definition in
+/// qelib1.inc's gates (rx, rz, cx) after the include line, so that every OpenQASM 2.0 reader
+/// takes the text.
 ///
 /// Angles are written with 17 significant digits, so `parse_qasm` gives back the same doubles;
 /// they must be finite.

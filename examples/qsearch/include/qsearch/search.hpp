@@ -14,7 +14,7 @@ namespace qs {
 
 /// What the search reports after each expansion.
 struct search_progress {
-  int cnots = 0;            ///< CNOTs of the deepest candidate evaluated so far
+  int cnots = 0;            ///< two-qubit gates of the deepest candidate evaluated so far
   double best_distance = 1; ///< lowest d seen so far
   long nodes = 0;           ///< candidates optimized so far
   double seconds = 0;
@@ -28,13 +28,17 @@ struct search_options {
   /// Success: d < threshold.
   double threshold = 1e-10;
   layer_kind layers = layer_kind::four_param;
+  /// The two-qubit gate of every layer.
+  two_qubit_gate gate = two_qubit_gate::cx;
   optimizer_kind optimizer = optimizer_kind::lbfgs;
-  /// CNOT placements; empty means the linear chain.
+  /// Two-qubit gate placements; empty means the linear chain. For a symmetric gate an edge and
+  /// its reverse are one placement, lower qubit first.
   std::vector<coupling_edge> topology;
-  /// Candidates deeper than this are not generated; the search then returns its best.
+  /// Candidates with more two-qubit gates than this are not generated; the search then returns
+  /// its best.
   int max_cnots = 64;
   /// After this many candidates without a solution, the search commits to the best node's
-  /// prefix (drops the rest of the frontier) each time the best node is `commit_step` CNOTs
+  /// prefix (drops the rest of the frontier) each time the best node is `commit_step` layers
   /// deeper than the last commitment; 0 never commits (pure A*, as the original Qsearch).
   long commit_after_nodes = 500;
   int commit_step = 2;
@@ -56,9 +60,9 @@ struct search_result {
   double seconds = 0;
 };
 
-/// Synthesizes `target`: A* over circuit structures with priority 10·d + #CNOTs, every child
-/// of an expansion optimized in parallel, each child's multistarts in parallel (nested
-/// taskmaps), the remaining starts cancelled once one succeeds.
+/// Synthesizes `target`: A* over circuit structures with priority 10·d + the number of two-qubit
+/// gates (`options.gate`), every child of an expansion optimized in parallel, each child's
+/// multistarts in parallel (nested taskmaps), the remaining starts cancelled once one succeeds.
 ///
 /// **Determinism.** Start points derive from (seed, target, candidate, start index); when a
 /// start succeeds only higher-numbered starts are cancelled and the lowest-numbered success

@@ -24,9 +24,9 @@ namespace search_detail {
 // Starts for a new layer's parameters next to a warm start: small, so the warm start begins
 // near the parent's optimum, and non-zero, so the new gates are not at a saddle.
 constexpr double warm_layer_scale = 0.01;
-// Qsearch's A* weight of the distance against the CNOT count.
+// Qsearch's A* weight of the distance against the two-qubit gate count.
 constexpr double distance_weight = 10;
-// An edge is not offered again after this many consecutive CNOTs on it.
+// An edge is not offered again after this many consecutive two-qubit gates on it.
 constexpr int max_consecutive_repeats = 3;
 
 inline std::uint64_t hash_matrix(const matrix& m) {
@@ -45,6 +45,11 @@ inline std::uint64_t hash_matrix(const matrix& m) {
 inline std::uint64_t node_id(const structure& s) {
   std::uint64_t h =
       mix_keys({static_cast<std::uint64_t>(s.qubits), static_cast<std::uint64_t>(s.kind)});
+  // A CX structure keeps the identity it had before there were other gates, and with it the
+  // circuits that seeds gave.
+  if (s.entangler != two_qubit_gate::cx) {
+    h = mix_keys({h, static_cast<std::uint64_t>(s.entangler)});
+  }
   for (const coupling_edge& e : s.layers) {
     h = mix_keys({h, static_cast<std::uint64_t>(e.control), static_cast<std::uint64_t>(e.target)});
   }
@@ -66,7 +71,7 @@ struct node {
   structure shape;
   std::vector<double> parameters;
   double distance;
-  double priority() const { return distance_weight * distance + shape.cnot_count(); }
+  double priority() const { return distance_weight * distance + shape.two_qubit_count(); }
 };
 
 struct search_context {
@@ -189,6 +194,18 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
   if (options.topology.empty()) {
     options.topology = linear_topology(qubits);
   }
+  if (is_symmetric(options.gate)) {
+    // i-j and j-i place the same gate: each pair is kept once, lower qubit first, so that its
+    // candidates are searched once and named the same whichever way round it was given.
+    std::vector<coupling_edge> pairs;
+    for (const coupling_edge& e : options.topology) {
+      const coupling_edge pair{std::min(e.control, e.target), std::max(e.control, e.target)};
+      if (std::ranges::find(pairs, pair) == pairs.end()) {
+        pairs.push_back(pair);
+      }
+    }
+    options.topology = std::move(pairs);
+  }
   search_context context{&target, &options, hash_matrix(target)};
   search_result result;
   search_progress progress;
@@ -209,9 +226,10 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
   long sequence = 0;
   int committed_cnots = 0;
   std::optional<node> best;   // lowest d seen
-  std::optional<node> solved; // fewest CNOTs among solutions
+  std::optional<node> solved; // fewest two-qubit gates among solutions
 
-  std::vector<candidate> candidates{{structure{qubits, options.layers, {}}, nullptr, 0}};
+  std::vector<candidate> candidates{
+      {structure{qubits, options.layers, {}, options.gate}, nullptr, 0}};
   std::vector<node> expanded;
   while (!candidates.empty()) {
     context.first_solved_candidate.store(static_cast<int>(candidates.size()));
@@ -223,9 +241,9 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
       result.starts += e.starts;
       ++result.nodes;
       node child{std::move(candidates[i].shape), std::move(e.best.parameters), e.best.distance};
-      progress.cnots = std::max(progress.cnots, child.shape.cnot_count());
+      progress.cnots = std::max(progress.cnots, child.shape.two_qubit_count());
       if (child.distance < options.threshold) {
-        // Candidates are ordered by CNOT count, so the first solution has the fewest.
+        // Candidates are ordered by two-qubit gate count, so the first solution has the fewest.
         solved = std::move(child);
         break;
       }
@@ -249,8 +267,8 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
     // commitment: A* alone degenerates into breadth-first search on targets whose distance
     // falls slowly (the LEAP strategy of BQSKit).
     if (options.commit_after_nodes > 0 && result.nodes >= options.commit_after_nodes &&
-        best->shape.cnot_count() >= committed_cnots + options.commit_step) {
-      committed_cnots = best->shape.cnot_count();
+        best->shape.two_qubit_count() >= committed_cnots + options.commit_step) {
+      committed_cnots = best->shape.two_qubit_count();
       frontier.clear();
       frontier.push_back({*best, sequence++});
     }
@@ -260,10 +278,10 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
       expanded.push_back(std::move(frontier.back().n));
       frontier.pop_back();
     }
-    std::ranges::stable_sort(expanded, {}, [](const node& n) { return n.shape.cnot_count(); });
+    std::ranges::stable_sort(expanded, {}, [](const node& n) { return n.shape.two_qubit_count(); });
     candidates.clear();
     for (const node& parent : expanded) {
-      if (parent.shape.cnot_count() >= options.max_cnots) {
+      if (parent.shape.two_qubit_count() >= options.max_cnots) {
         continue;
       }
       for (const coupling_edge& e : offered_edges(parent.shape, options.topology)) {
