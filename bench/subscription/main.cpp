@@ -36,7 +36,7 @@
 namespace {
 
 // The default circuits of --workload optimize: one of each family, the larger where there are
-// two; about 20 s per strategy on 2 threads of the project's 2-core machine.
+// two; about 16 s per strategy on 2 threads of the project's 2-core machine, 30 s serial.
 constexpr const char* default_circuits = "qft_8,adder_8,grover_5,heisenberg_6,ising_30,vqe_30";
 
 // What every run synthesizes: the workload, its targets or circuits, and the search settings.
