@@ -1,4 +1,3 @@
-#include <array>
 #include <cmath>
 #include <cstdint>
 #include <numbers>
@@ -19,9 +18,6 @@
 namespace {
 
 using qs::two_qubit_gate;
-
-constexpr std::array<two_qubit_gate, 4> every_gate{
-    two_qubit_gate::cx, two_qubit_gate::cz, two_qubit_gate::iswap, two_qubit_gate::sqrt_iswap};
 
 double distance_of_unitaries(const qs::circuit_gates& a, const qs::circuit_gates& b) {
   return qs::distance(qs::circuit_unitary(a), qs::circuit_unitary(b));
@@ -53,7 +49,7 @@ qs::matrix literal_matrix(two_qubit_gate g) {
 
 TEST_CASE("circuit_unitary gives the literal matrix of every two-qubit gate, both ways round",
           "[qsearch][circuit]") {
-  for (const two_qubit_gate g : every_gate) {
+  for (const two_qubit_gate g : qs::all_two_qubit_gates) {
     INFO(qs::gate_name(g));
     const qs::matrix forward = qs::circuit_unitary({2, {qs::gate::two_qubit(g, 0, 1)}});
     CHECK((forward - literal_matrix(g)).cwiseAbs().maxCoeff() < 1e-15);
@@ -68,7 +64,7 @@ TEST_CASE("circuit_unitary gives the literal matrix of every two-qubit gate, bot
 }
 
 TEST_CASE("two-qubit gates are named and parsed by their OpenQASM names", "[qsearch][circuit]") {
-  for (const two_qubit_gate g : every_gate) {
+  for (const two_qubit_gate g : qs::all_two_qubit_gates) {
     CHECK(qs::parse_two_qubit_gate(qs::gate_name(g)) == g);
   }
   CHECK(qs::gate_name(two_qubit_gate::sqrt_iswap) == "sqrt_iswap");
@@ -92,7 +88,7 @@ TEST_CASE("rewrite_two_qubit_gates turns CXs into CZs and back, one for one",
           "[qsearch][circuit]") {
   for (const two_qubit_gate from : {two_qubit_gate::cx, two_qubit_gate::cz}) {
     const qs::circuit_gates input = yt_test::random_circuit(4, 60, 3, 0.4, from);
-    for (const two_qubit_gate to : every_gate) {
+    for (const two_qubit_gate to : qs::all_two_qubit_gates) {
       INFO(qs::gate_name(from) << " -> " << qs::gate_name(to));
       const std::optional<qs::circuit_gates> output = qs::rewrite_two_qubit_gates(input, to);
       if (to == two_qubit_gate::iswap || to == two_qubit_gate::sqrt_iswap) {
@@ -116,7 +112,7 @@ TEST_CASE("rewrite_two_qubit_gates turns CXs into CZs and back, one for one",
 TEST_CASE("circuit_distance equals the distance of the two circuits' unitaries",
           "[qsearch][circuit]") {
   yt::inline_executor serial;
-  for (const two_qubit_gate g : every_gate) {
+  for (const two_qubit_gate g : qs::all_two_qubit_gates) {
     for (int qubits = 1; qubits <= 6; ++qubits) {
       const auto seed = static_cast<std::uint64_t>(qubits);
       const qs::circuit_gates a = yt_test::random_circuit(qubits, 40, seed, 0.3, g);

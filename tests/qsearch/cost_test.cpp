@@ -1,4 +1,3 @@
-#include <array>
 #include <cmath>
 #include <vector>
 
@@ -11,9 +10,6 @@
 namespace {
 
 using qs::two_qubit_gate;
-
-constexpr std::array<two_qubit_gate, 4> every_gate{
-    two_qubit_gate::cx, two_qubit_gate::cz, two_qubit_gate::iswap, two_qubit_gate::sqrt_iswap};
 
 qs::structure random_structure(int qubits, int layers, qs::layer_kind kind, std::uint64_t seed,
                                two_qubit_gate entangler = two_qubit_gate::cx) {
@@ -35,6 +31,17 @@ std::vector<double> random_point(int count, std::uint64_t seed) {
   return qs::random_angles(static_cast<std::size_t>(count), random);
 }
 
+// (f(x + h·e_i) − f(x − h·e_i)) / 2h, the central difference of `f` along coordinate `i`;
+// `f` returns a double or a vector.
+template <class F> auto central_difference(const std::vector<double>& x, std::size_t i, F f) {
+  constexpr double h = 1e-6;
+  std::vector<double> plus = x;
+  std::vector<double> minus = x;
+  plus[i] += h;
+  minus[i] -= h;
+  return decltype(f(x))((f(plus) - f(minus)) / (2 * h));
+}
+
 // The Jacobian of the residuals at a random point of `s` against central differences.
 void check_jacobian(const qs::structure& s) {
   qs::unitary_cost cost(s, qs::haar_random_unitary(3, 12));
@@ -44,18 +51,14 @@ void check_jacobian(const qs::structure& s) {
   cost.residuals(x, r, &jacobian);
   REQUIRE(jacobian.cols() == s.parameter_count() + 1);
   REQUIRE(jacobian.rows() == 2 * 64);
-  const double h = 1e-6;
+  const auto residuals_at = [&cost](const std::vector<double>& point) {
+    Eigen::VectorXd values;
+    cost.residuals(point, values, nullptr);
+    return values;
+  };
   double max_error = 0;
   for (std::size_t i = 0; i < x.size(); ++i) {
-    std::vector<double> plus = x;
-    std::vector<double> minus = x;
-    plus[i] += h;
-    minus[i] -= h;
-    Eigen::VectorXd r_plus;
-    Eigen::VectorXd r_minus;
-    cost.residuals(plus, r_plus, nullptr);
-    cost.residuals(minus, r_minus, nullptr);
-    const Eigen::VectorXd numeric = (r_plus - r_minus) / (2 * h);
+    const Eigen::VectorXd numeric = central_difference(x, i, residuals_at);
     max_error = std::max(
         max_error, (numeric - jacobian.col(static_cast<Eigen::Index>(i))).cwiseAbs().maxCoeff());
   }
@@ -69,7 +72,7 @@ void check_jacobian(const qs::structure& s) {
 
 TEST_CASE("the analytic gradient matches central differences on random circuits",
           "[qsearch][cost]") {
-  for (const two_qubit_gate entangler : every_gate) {
+  for (const two_qubit_gate entangler : qs::all_two_qubit_gates) {
     for (const qs::layer_kind kind : {qs::layer_kind::four_param, qs::layer_kind::five_param}) {
       for (int qubits = 1; qubits <= 4; ++qubits) {
         for (std::uint64_t seed = 0; seed < 5; ++seed) {
@@ -79,15 +82,11 @@ TEST_CASE("the analytic gradient matches central differences on random circuits"
           std::vector<double> x = random_point(s.parameter_count(), seed + 200);
           std::vector<double> gradient(x.size());
           cost.distance_and_gradient(x, gradient);
-          const double h = 1e-6;
           double max_error = 0;
           double max_gradient = 0;
           for (std::size_t i = 0; i < x.size(); ++i) {
-            std::vector<double> plus = x;
-            std::vector<double> minus = x;
-            plus[i] += h;
-            minus[i] -= h;
-            const double numeric = (cost.distance(plus) - cost.distance(minus)) / (2 * h);
+            const double numeric = central_difference(
+                x, i, [&cost](const std::vector<double>& point) { return cost.distance(point); });
             max_error = std::max(max_error, std::abs(numeric - gradient[i]));
             max_gradient = std::max(max_gradient, std::abs(gradient[i]));
           }
@@ -103,7 +102,7 @@ TEST_CASE("the analytic gradient matches central differences on random circuits"
 
 TEST_CASE("the distance is zero for a circuit's own unitary and matches the QASM gates",
           "[qsearch][cost]") {
-  for (const two_qubit_gate entangler : every_gate) {
+  for (const two_qubit_gate entangler : qs::all_two_qubit_gates) {
     for (const qs::layer_kind kind : {qs::layer_kind::four_param, qs::layer_kind::five_param}) {
       INFO(qs::gate_name(entangler) << " layer kind " << static_cast<int>(kind));
       const qs::structure s = random_structure(3, 6, kind, 7, entangler);
@@ -132,7 +131,7 @@ TEST_CASE("a layer has 4 parameters, 5 after sqrt-iSWAP or with XZXZ", "[qsearch
   CHECK(qs::layer_parameter_count(layer_kind::four_param, two_qubit_gate::cz) == 4);
   CHECK(qs::layer_parameter_count(layer_kind::four_param, two_qubit_gate::iswap) == 4);
   CHECK(qs::layer_parameter_count(layer_kind::four_param, two_qubit_gate::sqrt_iswap) == 5);
-  for (const two_qubit_gate entangler : every_gate) {
+  for (const two_qubit_gate entangler : qs::all_two_qubit_gates) {
     CHECK(qs::layer_parameter_count(layer_kind::five_param, entangler) == 5);
   }
 }
@@ -147,7 +146,7 @@ TEST_CASE("the distance ignores global phase", "[qsearch][cost]") {
 }
 
 TEST_CASE("the residual Jacobian matches central differences", "[qsearch][cost]") {
-  for (const two_qubit_gate entangler : every_gate) {
+  for (const two_qubit_gate entangler : qs::all_two_qubit_gates) {
     for (const qs::layer_kind kind : {qs::layer_kind::four_param, qs::layer_kind::five_param}) {
       INFO(qs::gate_name(entangler) << " layer kind " << static_cast<int>(kind));
       check_jacobian(random_structure(3, 4, kind, 11, entangler));

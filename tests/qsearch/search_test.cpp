@@ -119,8 +119,7 @@ TEST_CASE("every gate set solves qft2, a random 2-qubit unitary and miro, checke
       {"random", qs::haar_random_unitary(2, 5)},
       {"miro", qs::make_target("miro")}};
   std::map<std::pair<std::string, two_qubit_gate>, int> counts;
-  for (const two_qubit_gate g : {two_qubit_gate::cx, two_qubit_gate::cz, two_qubit_gate::iswap,
-                                 two_qubit_gate::sqrt_iswap}) {
+  for (const two_qubit_gate g : qs::all_two_qubit_gates) {
     for (const auto& [name, target] : targets) {
       qs::search_options options;
       options.gate = g;

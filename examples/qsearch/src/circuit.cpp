@@ -26,9 +26,6 @@ double wrap_angle(double x) {
   return r <= -pi ? r + 2 * pi : r;
 }
 
-constexpr std::array<two_qubit_gate, 4> all_two_qubit_gates{
-    two_qubit_gate::cx, two_qubit_gate::cz, two_qubit_gate::iswap, two_qubit_gate::sqrt_iswap};
-
 } // namespace
 
 std::string_view gate_name(two_qubit_gate g) {

@@ -21,6 +21,10 @@ namespace qs {
 /// square root, (|01⟩ + i|10⟩)/√2 from |01⟩). All but `cx` are symmetric in their two qubits.
 enum class two_qubit_gate { cx, cz, iswap, sqrt_iswap };
 
+/// Every `two_qubit_gate`, in declaration order.
+inline constexpr std::array<two_qubit_gate, 4> all_two_qubit_gates{
+    two_qubit_gate::cx, two_qubit_gate::cz, two_qubit_gate::iswap, two_qubit_gate::sqrt_iswap};
+
 /// Returns the gate's name in OpenQASM and on the command line: `cx`, `cz`, `iswap` or
 /// `sqrt_iswap`.
 std::string_view gate_name(two_qubit_gate g);
