@@ -65,9 +65,12 @@ workload_jobs make_jobs(const settings& s) {
       out.jobs.emplace_back(subscription::synthesis_job{name, qs::make_target(name), options});
       continue;
     }
-    // qsearch optimize's defaults: blocks of 3 qubits, any pair of qubits a CX edge.
+    // qsearch optimize's defaults (blocks of 3 qubits, any pair of qubits a CX edge) but the
+    // search settings.
+    qs::optimize_options optimize;
+    optimize.search = options;
     const qs::circuit_gates circuit = yt_bench::read_benchmark_circuit(name).circuit;
-    std::vector<qs::block_job> blocks = qs::make_block_jobs(circuit, {3, options, {}});
+    std::vector<qs::block_job> blocks = qs::make_block_jobs(circuit, optimize);
     out.circuits.emplace_back(circuit.qubits, blocks.size());
     for (qs::block_job& b : blocks) {
       out.jobs.emplace_back(std::move(b));

@@ -500,10 +500,10 @@ job_list build_jobs(const command& c) {
       // Only a circuit with fewer two-qubit gates than the input's is of use: deeper candidates
       // are not searched. With iSWAPs or sqrt-iSWAPs the counts are not comparable.
       list.fallbacks.back() = qs::rewrite_two_qubit_gates(program.circuit, c.options.gate);
-      if (list.fallbacks.back()) {
+      if (const std::optional<qs::circuit_gates>& fallback = list.fallbacks.back()) {
         qs::search_options& options = list.jobs.back().options;
         options.max_cnots =
-            std::min(options.max_cnots, std::max(0, qs::two_qubit_count(program.circuit) - 1));
+            std::min(options.max_cnots, std::max(0, qs::two_qubit_count(*fallback) - 1));
       }
       list.inputs.back() = std::move(program);
     }
