@@ -161,6 +161,8 @@ nlohmann::json to_json(const report& r, double projection) {
           {"seconds", r.result.seconds},
           {"nodes", r.result.nodes},
           {"starts", r.result.starts},
+          {"search_cnots", r.result.search_two_qubit_count},
+          {"search_seconds", r.result.search_seconds},
           {"seed", r.seed},
           {"projection", projection},
           {"qasm", qs::to_qasm(r.result.circuit)}};
@@ -285,6 +287,13 @@ void add_shared_options(CLI::App& app, run_settings& s, shared_flags& flags,
   app.add_option("--beam", s.options.beam, "Nodes expanded at once")
       ->capture_default_str()
       ->check(CLI::Range(1, 1024));
+  app.add_option("--min-prefix", s.options.min_prefix_layers,
+                 "LEAP: freeze the best prefix when progress slows, at least this many layers "
+                 "after the last; 0 never freezes (pure A*)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 10000));
+  app.add_flag("!--no-delete", s.options.delete_layers,
+               "Skip the pass that removes two-qubit gates from a solution one at a time");
   app.add_flag("--cluster", s.cluster,
                "Spread the " + work +
                    " over the ranks of an MPI job (start qsearch with mpirun); each rank runs "

@@ -14,7 +14,7 @@ journal_job=$4
 source "$(dirname "$0")/../support/scratch.sh"
 # Everything but the timings and the count of optimizer starts run, which depends on how far
 # the starts after a successful one got before they were cancelled.
-circuits() { sed -E 's/"seconds":[^,]*,//; s/"starts":[^,]*,//' "$1"; }
+circuits() { sed -E 's/"(search_)?seconds":[^,]*,//g; s/"starts":[^,]*,//' "$1"; }
 
 "$qsearch" --benchmark --json --multistarts 4 --threads 2 --quiet >"$work/local" ||
   fail "the single-process benchmark run failed"

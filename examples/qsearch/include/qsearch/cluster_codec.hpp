@@ -22,13 +22,13 @@ inline auto codec_fields(circuit_gates& c) {
 
 inline auto codec_fields(search_result& r) {
   return std::tie(r.solved, r.shape, r.parameters, r.circuit, r.distance, r.nodes, r.starts,
-                  r.seconds);
+                  r.seconds, r.search_two_qubit_count, r.search_seconds);
 }
 
 /// Every setting but `progress`, a callback of the process that runs the search.
 inline auto codec_fields(search_options& o) {
   return std::tie(o.multistarts, o.seed, o.threshold, o.layers, o.gate, o.optimizer, o.topology,
-                  o.max_cnots, o.commit_after_nodes, o.commit_step, o.beam);
+                  o.max_cnots, o.min_prefix_layers, o.delete_layers, o.beam);
 }
 
 inline auto codec_fields(block& b) {

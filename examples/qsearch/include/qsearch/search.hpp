@@ -37,11 +37,13 @@ struct search_options {
   /// Candidates with more two-qubit gates than this are not generated; the search then returns
   /// its best.
   int max_cnots = 64;
-  /// After this many candidates without a solution, the search commits to the best node's
-  /// prefix (drops the rest of the frontier) each time the best node is `commit_step` layers
-  /// deeper than the last commitment; 0 never commits (pure A*, as the original Qsearch).
-  long commit_after_nodes = 500;
-  int commit_step = 2;
+  /// LEAP's prefix freezing: when a new best distance lies above the line fitted to the earlier
+  /// bests (progress is slowing), the search drops its frontier and goes on from that node, at
+  /// least this many layers past the last frozen prefix; 0 never freezes (pure A*, as the
+  /// original Qsearch).
+  int min_prefix_layers = 3;
+  /// After solving, remove two-qubit gates one at a time while the circuit still solves.
+  bool delete_layers = true;
   /// Nodes expanded together (their children are evaluated in one parallel map).
   int beam = 1;
   /// Called after each expansion, from whichever worker runs the search.
@@ -58,6 +60,10 @@ struct search_result {
   long nodes = 0;  ///< candidates optimized
   long starts = 0; ///< optimizer starts run (cancelled ones included, skipped ones not)
   double seconds = 0;
+  /// Two-qubit gates of the search's first solution, before the deletion pass.
+  int search_two_qubit_count = 0;
+  /// Seconds until the first solution.
+  double search_seconds = 0;
 };
 
 /// Synthesizes `target`: A* over circuit structures with priority 10·d + the number of two-qubit

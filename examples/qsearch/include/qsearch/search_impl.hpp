@@ -21,8 +21,7 @@
 namespace qs {
 namespace search_detail {
 
-// Starts for a new layer's parameters next to a warm start: small, so the warm start begins
-// near the parent's optimum, and non-zero, so the new gates are not at a saddle.
+// A new layer's parameters in a warm start (see warm_child_start).
 constexpr double warm_layer_scale = 0.01;
 // Qsearch's A* weight of the distance against the two-qubit gate count.
 constexpr double distance_weight = 10;
@@ -58,8 +57,9 @@ inline std::uint64_t node_id(const structure& s) {
 
 struct candidate {
   structure shape;
-  const std::vector<double>* parent_parameters; // null for the root
-  int index;                                    // position in this expansion's map
+  // Start 0's point; empty: every start is random.
+  std::vector<double> warm_start;
+  int index; // position in its map
 };
 
 struct evaluation {
@@ -82,21 +82,31 @@ struct search_context {
   std::atomic<int> first_solved_candidate{0};
 };
 
+inline std::uint64_t start_random(const structure& shape, const search_context& context,
+                                  int start) {
+  return mix_keys({context.options->seed, context.target_hash, node_id(shape),
+                   static_cast<std::uint64_t>(start)});
+}
+
+// A child's warm start: its parent's optimum, the new layer's parameters small, so the start
+// begins near that optimum, and non-zero, so the new gates are not at a saddle.
+inline std::vector<double> warm_child_start(const structure& child, const node& parent,
+                                            const search_context& context) {
+  splitmix64 random(start_random(child, context, 0));
+  std::vector<double> x = parent.parameters;
+  while (x.size() < static_cast<std::size_t>(child.parameter_count())) {
+    x.push_back(warm_layer_scale * (2 * random.uniform() - 1));
+  }
+  return x;
+}
+
 inline std::vector<double> start_point(const candidate& c, const search_context& context,
                                        int start) {
-  splitmix64 random(mix_keys({context.options->seed, context.target_hash, node_id(c.shape),
-                              static_cast<std::uint64_t>(start)}));
-  const auto count = static_cast<std::size_t>(c.shape.parameter_count());
-  // A lone start is never warm: measured with one start per node, starting every child at its
-  // parent's optimum kept the search in the parent's basin (toffoli 9-14 CNOTs instead of 8).
-  if (start == 0 && c.parent_parameters && context.options->multistarts > 1) {
-    std::vector<double> x = *c.parent_parameters;
-    while (x.size() < count) {
-      x.push_back(warm_layer_scale * (2 * random.uniform() - 1));
-    }
-    return x;
+  if (start == 0 && !c.warm_start.empty()) {
+    return c.warm_start;
   }
-  return random_angles(count, random);
+  splitmix64 random(start_random(c.shape, context, start));
+  return random_angles(static_cast<std::size_t>(c.shape.parameter_count()), random);
 }
 
 // Optimizes one candidate from `multistarts` starts in parallel. A start that succeeds
@@ -172,6 +182,94 @@ inline std::vector<coupling_edge> offered_edges(const structure& s,
   return edges;
 }
 
+// Evaluates `candidates` in one map; a solved candidate makes the later ones moot.
+template <class Mapper>
+yt::task<std::vector<evaluation>> evaluate_all(const std::vector<candidate>& candidates,
+                                               search_context& context, Mapper& mapper,
+                                               search_result& result) {
+  context.first_solved_candidate.store(static_cast<int>(candidates.size()));
+  std::vector<evaluation> evaluations = co_await mapper.map(
+      [&](const candidate& c) { return evaluate(c, context, mapper); }, candidates);
+  for (const evaluation& e : evaluations) {
+    result.starts += e.starts;
+  }
+  result.nodes += static_cast<long>(candidates.size());
+  co_return evaluations;
+}
+
+// LEAP's prefix rule (Smith et al., 2023): a line fitted to the (layers, distance) of every best
+// so far predicts the next; a new best above the line means progress is slowing, and the search
+// freezes the new best's prefix.
+inline bool behind_trend(const std::vector<std::pair<int, double>>& bests, int layers,
+                         double distance) {
+  if (bests.size() < 2) {
+    return false;
+  }
+  double mean_layers = 0;
+  double mean_distance = 0;
+  for (const auto& [l, d] : bests) {
+    mean_layers += l;
+    mean_distance += d;
+  }
+  const auto count = static_cast<double>(bests.size());
+  mean_layers /= count;
+  mean_distance /= count;
+  double covariance = 0;
+  double variance = 0;
+  for (const auto& [l, d] : bests) {
+    covariance += (l - mean_layers) * (d - mean_distance);
+    variance += (l - mean_layers) * (l - mean_layers);
+  }
+  if (variance == 0) {
+    return false;
+  }
+  const double predicted = mean_distance + covariance / variance * (layers - mean_layers);
+  return distance > predicted;
+}
+
+inline std::vector<double> without_layer(const structure& s, std::vector<double> parameters,
+                                         int layer) {
+  const int per_layer = layer_parameter_count(s.kind, s.entangler);
+  const auto first = parameters.begin() + 3 * s.qubits + layer * per_layer;
+  parameters.erase(first, first + per_layer);
+  return parameters;
+}
+
+// Removes two-qubit gates while the circuit stays a solution: every one-layer removal is a
+// candidate of one map, warm-started at the solution's parameters without that layer's (a
+// re-instantiation of the whole circuit); the lowest-numbered removal that solves is kept and
+// the map runs again on the shorter circuit.
+template <class Mapper>
+yt::task<node> delete_layers(node solution, search_context& context, Mapper& mapper,
+                             search_result& result) {
+  const double threshold = context.options->threshold;
+  for (;;) {
+    std::vector<candidate> candidates;
+    for (int layer = 0; layer < solution.shape.two_qubit_count(); ++layer) {
+      structure shorter = solution.shape;
+      shorter.layers.erase(shorter.layers.begin() + layer);
+      // Removing either of two equal neighbours gives the same circuit.
+      if (!candidates.empty() && candidates.back().shape.layers == shorter.layers) {
+        continue;
+      }
+      std::vector<double> start = without_layer(solution.shape, solution.parameters, layer);
+      candidates.push_back(
+          {std::move(shorter), std::move(start), static_cast<int>(candidates.size())});
+    }
+    if (candidates.empty()) {
+      co_return solution;
+    }
+    std::vector<evaluation> evaluations = co_await evaluate_all(candidates, context, mapper, result);
+    const auto solved = std::ranges::find_if(
+        evaluations, [&](const evaluation& e) { return e.best.distance < threshold; });
+    if (solved == evaluations.end()) {
+      co_return solution;
+    }
+    candidate& chosen = candidates[static_cast<std::size_t>(solved - evaluations.begin())];
+    solution = {std::move(chosen.shape), std::move(solved->best.parameters), solved->best.distance};
+  }
+}
+
 } // namespace search_detail
 
 /// The mapper of `synthesize` and `resynthesize_block`: both inner levels as nested
@@ -224,31 +322,37 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
   };
   std::vector<queued> frontier;
   long sequence = 0;
-  int committed_cnots = 0;
   std::optional<node> best;   // lowest d seen
   std::optional<node> solved; // fewest two-qubit gates among solutions
+  // LEAP: the (layers, d) of each new best, and the layers of the last frozen prefix.
+  std::vector<std::pair<int, double>> bests;
+  int prefix_layers = 0;
 
-  std::vector<candidate> candidates{
-      {structure{qubits, options.layers, {}, options.gate}, nullptr, 0}};
+  std::vector<candidate> candidates{{structure{qubits, options.layers, {}, options.gate}, {}, 0}};
   std::vector<node> expanded;
   while (!candidates.empty()) {
-    context.first_solved_candidate.store(static_cast<int>(candidates.size()));
-    std::vector<evaluation> evaluations = co_await mapper.map(
-        [&](const candidate& c) { return evaluate(c, context, mapper); }, candidates);
-
+    std::vector<evaluation> evaluations =
+        co_await evaluate_all(candidates, context, mapper, result);
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       evaluation& e = evaluations[i];
-      result.starts += e.starts;
-      ++result.nodes;
       node child{std::move(candidates[i].shape), std::move(e.best.parameters), e.best.distance};
-      progress.cnots = std::max(progress.cnots, child.shape.two_qubit_count());
+      const int layers = child.shape.two_qubit_count();
+      progress.cnots = std::max(progress.cnots, layers);
       if (child.distance < options.threshold) {
         // Candidates are ordered by two-qubit gate count, so the first solution has the fewest.
         solved = std::move(child);
         break;
       }
       if (!best || child.distance < best->distance) {
+        const bool freeze = options.min_prefix_layers > 0 &&
+                            layers - prefix_layers >= options.min_prefix_layers &&
+                            behind_trend(bests, layers, child.distance);
+        bests.emplace_back(layers, child.distance);
         best = child;
+        if (freeze) {
+          prefix_layers = layers;
+          frontier.clear();
+        }
       }
       frontier.push_back({std::move(child), sequence++});
       std::ranges::push_heap(frontier, later);
@@ -261,16 +365,6 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
     }
     if (solved) {
       break;
-    }
-
-    // Past the budget, commit to the best node's prefix whenever it gets ahead of the last
-    // commitment: A* alone degenerates into breadth-first search on targets whose distance
-    // falls slowly (the LEAP strategy of BQSKit).
-    if (options.commit_after_nodes > 0 && result.nodes >= options.commit_after_nodes &&
-        best->shape.two_qubit_count() >= committed_cnots + options.commit_step) {
-      committed_cnots = best->shape.two_qubit_count();
-      frontier.clear();
-      frontier.push_back({*best, sequence++});
     }
     expanded.clear();
     while (!frontier.empty() && static_cast<int>(expanded.size()) < options.beam) {
@@ -287,10 +381,19 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
       for (const coupling_edge& e : offered_edges(parent.shape, options.topology)) {
         structure child = parent.shape;
         child.layers.push_back(e);
-        candidates.push_back(
-            {std::move(child), &parent.parameters, static_cast<int>(candidates.size())});
+        // A lone start is never warm: measured with one start per node, starting every child
+        // at its parent's optimum kept the search in the parent's basin (toffoli 9-14 CNOTs
+        // instead of 8).
+        std::vector<double> warm =
+            options.multistarts > 1 ? warm_child_start(child, parent, context) : std::vector<double>{};
+        candidates.push_back({std::move(child), std::move(warm), static_cast<int>(candidates.size())});
       }
     }
+  }
+  result.search_two_qubit_count = (solved ? *solved : *best).shape.two_qubit_count();
+  result.search_seconds = elapsed();
+  if (solved && options.delete_layers) {
+    solved = co_await delete_layers(std::move(*solved), context, mapper, result);
   }
 
   const node& chosen = solved ? *solved : *best;
