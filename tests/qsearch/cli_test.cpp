@@ -186,6 +186,8 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
       {"qft3 --rank-timeout 5", "--rank-timeout needs --cluster"},
       {"qft3 --cluster --rank-timeout 0", "--rank-timeout"},
       {"qft3 --multistarts -1", "multistarts"},
+      {"qft3 --min-prefix -1", "--min-prefix"},
+      {"qft3 --no-delete=maybe", "--no-delete"},
       {"--benchmark --qasm x.qasm", "--benchmark"},
       {"qft3 --gate cnot", "--gate: 'cnot' is not a two-qubit gate qsearch knows (cx, cz, iswap, "
                            "sqrt_iswap)"},

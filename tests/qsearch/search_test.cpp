@@ -12,6 +12,7 @@
 #include <qsearch/qasm.hpp>
 #include <qsearch/random.hpp>
 #include <qsearch/search.hpp>
+#include <qsearch/search_impl.hpp>
 #include <qsearch/targets.hpp>
 
 TEST_CASE("concurrent searches give the serial executor's circuit", "[qsearch][search]") {
@@ -166,4 +167,66 @@ TEST_CASE("a symmetric gate's search takes an edge and its reverse as one placem
   const qs::search_result both_ways = serial.sync_wait(qs::synthesize(target, options));
   CHECK(both_ways.nodes == one_way.nodes);
   CHECK(qs::to_qasm(both_ways.circuit) == qs::to_qasm(one_way.circuit));
+}
+
+TEST_CASE("LEAP freezes a prefix only when a new best lies above the line through the earlier "
+          "bests",
+          "[qsearch][search]") {
+  using qs::search_detail::behind_trend;
+  const std::vector<std::pair<int, double>> bests{{0, 1.0}, {1, 0.8}};
+  // The line through them predicts 0.6 at two layers.
+  CHECK(behind_trend(bests, 2, 0.7));
+  CHECK_FALSE(behind_trend(bests, 2, 0.5));
+  // One best fixes no line, nor do bests all at one depth.
+  CHECK_FALSE(behind_trend({{0, 1.0}}, 1, 0.99));
+  CHECK_FALSE(behind_trend({{1, 0.9}, {1, 0.8}}, 2, 0.79));
+}
+
+TEST_CASE("pruning removes the two-qubit gates a structure does not need", "[qsearch][search]") {
+  // A one-CNOT circuit's unitary, given four CNOT layers to start from.
+  const qs::matrix target = qs::circuit_unitary(
+      qs::parse_qasm("OPENQASM 2.0;\ninclude \"qelib1.inc\";\nqreg q[2];\n"
+                     "u3(0.3,0.2,0.1) q[0];\nu3(1.1,0.4,-0.7) q[1];\ncx q[0],q[1];\n"
+                     "u3(0.9,-1.2,0.5) q[0];\nu3(2.1,0.3,0.8) q[1];\n"));
+  const qs::structure four{2, qs::layer_kind::four_param, {{0, 1}, {0, 1}, {0, 1}, {0, 1}}};
+  yt::thread_pool pool;
+  const qs::search_result result =
+      yt::sync_wait(pool, qs::prune_with(qs::taskmap_mapper{}, target, four, {}));
+  REQUIRE(result.solved);
+  CHECK(result.search_two_qubit_count == 4);
+  CHECK(result.shape.two_qubit_count() == 1);
+  CHECK(yt_test::distance_from_qasm(result, target) < 1e-10);
+}
+
+TEST_CASE("pruning a structure that cannot reach the target reports it unsolved",
+          "[qsearch][search]") {
+  // A Haar-random two-qubit unitary needs three CNOTs.
+  const qs::matrix target = qs::haar_random_unitary(2, 5);
+  const qs::structure one{2, qs::layer_kind::four_param, {{0, 1}}};
+  yt::thread_pool pool;
+  const qs::search_result result =
+      yt::sync_wait(pool, qs::prune_with(qs::taskmap_mapper{}, target, one, {}));
+  CHECK_FALSE(result.solved);
+  CHECK(result.shape.two_qubit_count() == 1);
+  CHECK(result.distance > 1e-3);
+}
+
+TEST_CASE("the deletion pass only removes two-qubit gates from the search's solution",
+          "[qsearch][search]") {
+  // With LEAP's prefixes frozen on three qubits too, the search's first solution has spare
+  // CNOTs for the deletion pass to remove.
+  const qs::matrix target = qs::make_target("toffoli");
+  yt::thread_pool pool;
+  qs::search_options options;
+  options.leap_qubits = 3;
+  options.delete_layers = false;
+  const qs::search_result kept = yt::sync_wait(pool, qs::synthesize(target, options));
+  options.delete_layers = true;
+  const qs::search_result pruned = yt::sync_wait(pool, qs::synthesize(target, options));
+  REQUIRE(kept.solved);
+  REQUIRE(pruned.solved);
+  CHECK(kept.shape.two_qubit_count() == kept.search_two_qubit_count);
+  CHECK(pruned.search_two_qubit_count == kept.search_two_qubit_count);
+  CHECK(pruned.shape.two_qubit_count() <= kept.shape.two_qubit_count());
+  CHECK(yt_test::distance_from_qasm(pruned, target) < 1e-10);
 }

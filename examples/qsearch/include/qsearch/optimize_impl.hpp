@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstddef>
+#include <optional>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -64,6 +65,32 @@ inline bool connected(int width, const std::vector<coupling_edge>& edges) {
   return std::ranges::all_of(reached, [](bool r) { return r; });
 }
 
+// The block's two-qubit gates as a structure of `options`' layers, when every one lies on an
+// edge the search may use.
+inline std::optional<structure> skeleton_of(const circuit_gates& circuit,
+                                            const search_options& options,
+                                            const std::vector<coupling_edge>& edges) {
+  structure skeleton{circuit.qubits, options.layers, {}, options.gate};
+  for (const gate& g : circuit.gates) {
+    if (!g.is_two_qubit()) {
+      continue;
+    }
+    if (g.two_qubit_type() != options.gate) {
+      return std::nullopt;
+    }
+    coupling_edge e{g.qubit, g.target};
+    const bool allowed = std::ranges::any_of(edges, [&](const coupling_edge& allowed_edge) {
+      return allowed_edge == e || (is_symmetric(options.gate) &&
+                                   allowed_edge == coupling_edge{e.target, e.control});
+    });
+    if (!allowed) {
+      return std::nullopt;
+    }
+    skeleton.layers.push_back(e);
+  }
+  return skeleton;
+}
+
 } // namespace optimize_detail
 
 template <class Mapper>
@@ -92,19 +119,34 @@ yt::task<block_outcome> resynthesize_block_with(Mapper mapper, block_job job) {
   } else {
     const matrix target = circuit_unitary(job.b.circuit);
     search_options search = job.options.search;
-    search.topology = std::move(edges);
     search.max_cnots = std::min(search.max_cnots, report.cnots_before - 1);
     search.seed += job.index;
-    const search_result found = co_await synthesize_with(mapper, target, std::move(search));
-    report.nodes = found.nodes;
-    const int cnots = two_qubit_count(found.circuit);
-    const double d = distance(target, circuit_unitary(found.circuit));
-    if (found.solved && cnots < report.cnots_before && d <= job.options.search.threshold) {
-      report.replaced = true;
-      report.cnots_after = cnots;
-      report.distance = d;
-      out.circuit = found.circuit;
-    } else {
+    // The block's own two-qubit gates, re-instantiated and pruned, are a second candidate: the
+    // deletion pass keeps what the search's own path may miss. It does not bound the search,
+    // which would then have to exhaust every shallower candidate instead of stopping at its
+    // first solution.
+    std::optional<search_result> pruned;
+    if (std::optional<structure> skeleton = skeleton_of(job.b.circuit, search, edges)) {
+      pruned = co_await prune_with(mapper, target, std::move(*skeleton), search);
+      report.nodes += pruned->nodes;
+    }
+    search.topology = std::move(edges);
+    std::optional<search_result> found = co_await synthesize_with(mapper, target, search);
+    report.nodes += found->nodes;
+    for (const std::optional<search_result>& r : {found, pruned}) {
+      if (!r || !r->solved) {
+        continue;
+      }
+      const int cnots = two_qubit_count(r->circuit);
+      const double d = distance(target, circuit_unitary(r->circuit));
+      if (cnots < report.cnots_after && d <= job.options.search.threshold) {
+        report.replaced = true;
+        report.cnots_after = cnots;
+        report.distance = d;
+        out.circuit = r->circuit;
+      }
+    }
+    if (!report.replaced) {
       report.reason = kept_reason::not_improved;
     }
   }

@@ -85,6 +85,15 @@ yt::task<search_result> synthesize(matrix target, search_options options);
 template <class Mapper>
 yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_options options);
 
+/// Instantiates `shape` for `target` from `options.multistarts` starts and, when one solves it,
+/// removes two-qubit gates while the circuit still solves (the deletion pass of `synthesize`).
+/// The result is unsolved when no start solves `shape`; `search_two_qubit_count` is `shape`'s
+/// count. `mapper` as for `synthesize_with`; `options.topology` is not used: the gates stay on
+/// `shape`'s edges.
+template <class Mapper>
+yt::task<search_result> prune_with(Mapper mapper, matrix target, structure shape,
+                                   search_options options);
+
 /// d(U, V) = 1 − |Tr(U†V)|/N.
 double distance(const matrix& u, const matrix& v);
 

@@ -270,6 +270,15 @@ yt::task<node> delete_layers(node solution, search_context& context, Mapper& map
   }
 }
 
+inline void finish(search_result& result, const node& chosen, bool solved,
+                   const matrix& target) {
+  result.solved = solved;
+  result.shape = chosen.shape;
+  result.parameters = chosen.parameters;
+  result.circuit = to_gates(chosen.shape, chosen.parameters);
+  result.distance = distance(target, circuit_unitary(result.circuit));
+}
+
 } // namespace search_detail
 
 /// The mapper of `synthesize` and `resynthesize_block`: both inner levels as nested
@@ -396,13 +405,30 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
     solved = co_await delete_layers(std::move(*solved), context, mapper, result);
   }
 
-  const node& chosen = solved ? *solved : *best;
-  result.solved = solved.has_value();
-  result.shape = chosen.shape;
-  result.parameters = chosen.parameters;
-  result.circuit = to_gates(chosen.shape, chosen.parameters);
-  result.distance = distance(target, circuit_unitary(result.circuit));
+  finish(result, solved ? *solved : *best, solved.has_value(), target);
   result.seconds = elapsed();
+  co_return result;
+}
+
+template <class Mapper>
+yt::task<search_result> prune_with(Mapper mapper, matrix target, structure shape,
+                                   search_options options) {
+  using namespace search_detail;
+  const auto clock_start = std::chrono::steady_clock::now();
+  search_context context{&target, &options, hash_matrix(target)};
+  search_result result;
+  std::vector<candidate> candidates{{std::move(shape), {}, 0}};
+  std::vector<evaluation> evaluations = co_await evaluate_all(candidates, context, mapper, result);
+  node instantiated{std::move(candidates[0].shape), std::move(evaluations[0].best.parameters),
+                    evaluations[0].best.distance};
+  const bool solved = instantiated.distance < options.threshold;
+  result.search_two_qubit_count = instantiated.shape.two_qubit_count();
+  if (solved) {
+    instantiated = co_await delete_layers(std::move(instantiated), context, mapper, result);
+  }
+  finish(result, instantiated, solved, target);
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   co_return result;
 }
 
