@@ -42,9 +42,12 @@ struct search_options {
   /// least this many layers past the last frozen prefix; 0 never freezes (pure A*, as the
   /// original Qsearch).
   int min_prefix_layers = 3;
-  /// Targets narrower than this get pure A*: on three qubits A* finds the optimum within
-  /// seconds, and freezing prefixes there measured a CNOT more on a tenth of the seeds.
+  /// Targets narrower than this get pure A* for their first `leap_after_nodes` candidates: on
+  /// three qubits A* finds the optimum of every benchmark target within them, where freezing
+  /// prefixes measured a CNOT more on a tenth of the seeds; past them (a Haar-random unitary)
+  /// A* alone degenerates into breadth-first search.
   int leap_qubits = 4;
+  long leap_after_nodes = 500;
   /// After solving, remove two-qubit gates one at a time while the circuit still solves.
   bool delete_layers = true;
   /// Nodes expanded together (their children are evaluated in one parallel map).

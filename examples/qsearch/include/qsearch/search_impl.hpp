@@ -353,7 +353,8 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
         break;
       }
       if (!best || child.distance < best->distance) {
-        const bool freeze = options.min_prefix_layers > 0 && qubits >= options.leap_qubits &&
+        const bool leap = qubits >= options.leap_qubits || result.nodes >= options.leap_after_nodes;
+        const bool freeze = leap && options.min_prefix_layers > 0 &&
                             layers - prefix_layers >= options.min_prefix_layers &&
                             behind_trend(bests, layers, child.distance);
         bests.emplace_back(layers, child.distance);
