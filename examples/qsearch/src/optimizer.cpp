@@ -12,6 +12,13 @@ namespace {
 // L-BFGS results closer than this to an exact solution get Levenberg–Marquardt steps.
 constexpr double polish_below = 1e-5;
 constexpr int polish_evaluations = 40;
+// Levenberg–Marquardt's damping, relative to the diagonal of JᵀJ clamped to
+// [min_scale, max_scale]; a step is taken when it achieves this fraction of the predicted gain.
+constexpr double initial_damping = 1e-4;
+constexpr double max_damping = 1e32;
+constexpr double min_scale = 1e-6;
+constexpr double max_scale = 1e32;
+constexpr double min_step_quality = 1e-3;
 
 struct lbfgs_state {
   unitary_cost* cost;
@@ -84,7 +91,12 @@ fit optimize_levenberg_marquardt(unitary_cost& cost, std::vector<double> start,
   cost.residuals(span_of(x), r, &jacobian);
   ++best.evaluations;
   double value = r.squaredNorm() / 2;
-  double damping = 1e-3;
+  // Nielsen's damping update, as Ceres' Levenberg–Marquardt: grow the damping geometrically on
+  // rejected steps and shrink it by how well the quadratic model predicted an accepted one.
+  // Measured per start on tfim_30_4's 14-CNOT structure, it succeeds 16 % of the time where
+  // a fixed ×10/÷10 rule succeeded 0.8 %.
+  double damping = initial_damping;
+  double growth = 2;
   const auto record = [&](const Eigen::VectorXd& point) {
     best.distance = cost.distance(span_of(point).first(static_cast<std::size_t>(n)));
     best.parameters.assign(point.data(), point.data() + n);
@@ -98,17 +110,20 @@ fit optimize_levenberg_marquardt(unitary_cost& cost, std::vector<double> start,
     const Eigen::MatrixXd normal = jacobian.transpose() * jacobian;
     const Eigen::VectorXd gradient = jacobian.transpose() * r;
     Eigen::MatrixXd damped = normal;
-    damped.diagonal() += damping * normal.diagonal().cwiseMax(1e-12);
+    damped.diagonal() += damping * normal.diagonal().cwiseMax(min_scale).cwiseMin(max_scale);
     const Eigen::VectorXd step = damped.ldlt().solve(-gradient);
     const Eigen::VectorXd trial = x + step;
     cost.residuals(span_of(trial), trial_r, nullptr);
     ++best.evaluations;
     const double trial_value = trial_r.squaredNorm() / 2;
-    if (trial_value < value) {
-      const double improvement = value - trial_value;
+    const double predicted = -(gradient.dot(step) + step.dot(normal * step) / 2);
+    const double improvement = value - trial_value;
+    const double quality = predicted > 0 ? improvement / predicted : -1;
+    if (quality > min_step_quality) {
       x = trial;
       value = trial_value;
-      damping = std::max(damping / 10, 1e-12);
+      damping *= std::max(1.0 / 3, 1 - std::pow(2 * quality - 1, 3));
+      growth = 2;
       cost.residuals(span_of(x), r, &jacobian);
       record(x);
       // A step that gains less than a millionth is crawling along a local minimum.
@@ -116,8 +131,9 @@ fit optimize_levenberg_marquardt(unitary_cost& cost, std::vector<double> start,
         break;
       }
     } else {
-      damping *= 10;
-      if (damping > 1e12) {
+      damping *= growth;
+      growth *= 2;
+      if (damping > max_damping) {
         break;
       }
     }
