@@ -10,8 +10,8 @@ namespace qs {
 namespace {
 
 // L-BFGS results closer than this to an exact solution get Levenberg–Marquardt steps.
-constexpr double polish_below = 1e-5;
-constexpr int polish_evaluations = 40;
+constexpr double polish_below = 1e-2;
+constexpr int polish_evaluations = 100;
 // Levenberg–Marquardt's damping, relative to the diagonal of JᵀJ clamped to
 // [min_scale, max_scale]; a step is taken when it achieves this fraction of the predicted gain.
 constexpr double initial_damping = 1e-4;
@@ -148,7 +148,9 @@ fit optimize(unitary_cost& cost, std::vector<double> start, const optimizer_opti
   if (options.kind == optimizer_kind::levenberg_marquardt) {
     return optimize_levenberg_marquardt(cost, std::move(start), options, cancelled);
   }
-  fit coarse = optimize_lbfgs(cost, std::move(start), options, cancelled);
+  optimizer_options coarse_options = options;
+  coarse_options.max_evaluations = std::min(options.max_evaluations, 300);
+  fit coarse = optimize_lbfgs(cost, std::move(start), coarse_options, cancelled);
   if (coarse.cancelled || coarse.distance < options.threshold / 100 ||
       coarse.distance > polish_below) {
     return coarse;
