@@ -814,8 +814,11 @@ int run_command(int argc, char** argv) {
   const command& c = std::get<command>(parsed);
   if (c.list) {
     for (const qs::target_info& t : qs::list_targets()) {
-      fmt::print("{:<10} {} qubits  {}\n", t.name, t.qubits, t.description);
+      fmt::print("{:<13} {} qubits  {}\n", t.name, t.qubits, t.description);
     }
+    fmt::print("{:<13} Q qubits  a random circuit of K CNOTs on the linear chain, seed S: at "
+               "most K needed (e.g. planted_3_5_7)\n",
+               "planted_Q_K_S");
     return success;
   }
   const job_list list = build_jobs(c);

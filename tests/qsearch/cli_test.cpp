@@ -180,6 +180,9 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
       {"optimize " + (dir / "wide.qasm").string() + " -o /nonexistent/x.qasm",
        "/nonexistent/x.qasm: cannot write the circuit"},
       {"no_such_target", "unknown target"},
+      {"planted_3_x", "target 'planted_3_x': expected 3 '_'-separated numbers"},
+      {"planted_0_1_1", "target 'planted_0_1_1': '0' is not a qubit count from 2 to 6"},
+      {"planted_7_1_1", "'7' is not a qubit count"},
       {"qft3 --topology 0-7", "qubit 7"},
       {"qft3 --topology zigzag", "zigzag"},
       {"qft3 --threads 0", "threads"},
@@ -218,6 +221,20 @@ TEST_CASE("qsearch --list names every built-in target", "[qsearch][cli]") {
   for (const qs::target_info& t : qs::list_targets()) {
     CHECK(r.out.find(t.name) != std::string::npos);
   }
+  CHECK(r.out.find("\nplanted_Q_K_S ") != std::string::npos);
+}
+
+TEST_CASE("qsearch synthesizes a planted target with at most its CNOTs", "[qsearch][cli]") {
+  const command_result r = run_qsearch("planted_2_2_5 --json --quiet --threads 2");
+  INFO(r.err);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  CHECK(j.at("target") == "planted_2_2_5");
+  CHECK(j.at("qubits") == 2);
+  CHECK(j.at("solved") == true);
+  CHECK(j.at("cnots").get<int>() <= 2);
+  const qs::circuit_gates circuit = qs::parse_qasm(j.at("qasm").get<std::string>());
+  CHECK(qs::distance(qs::make_target("planted_2_2_5"), qs::circuit_unitary(circuit)) < 1e-10);
 }
 
 TEST_CASE("qsearch --benchmark prints a table of the seed's eight targets", "[qsearch][cli]") {

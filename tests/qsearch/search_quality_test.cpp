@@ -1,3 +1,6 @@
+#include <bit>
+#include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -7,6 +10,7 @@
 
 #include <yieldtasks/yieldtasks.hpp>
 
+#include <qsearch/circuit.hpp>
 #include <qsearch/qasm.hpp>
 #include <qsearch/random.hpp>
 #include <qsearch/search.hpp>
@@ -113,6 +117,73 @@ TEST_CASE("a seed gives the same circuit on any executor and thread count",
         INFO(name << " on " << threads << " threads, repeat " << repeat);
         CHECK(qs::to_qasm(yt::sync_wait(pool, qs::synthesize(target, options)).circuit) ==
               reference);
+      }
+    }
+  }
+}
+
+namespace {
+
+// One synthesis on `pool`, checked: solved, the emitted circuit within 1e-10 of the target, its
+// CNOTs those of its shape. Returns the CNOT count.
+int synthesize_checked(yt::thread_pool& pool, const qs::matrix& target,
+                       const qs::search_options& options) {
+  const qs::search_result result = yt::sync_wait(pool, qs::synthesize(target, options));
+  CHECK(result.solved);
+  CHECK(yt_test::distance_from_qasm(result, target) < 1e-10);
+  CHECK(count_cnots(result.circuit) == result.shape.two_qubit_count());
+  return count_cnots(result.circuit);
+}
+
+} // namespace
+
+TEST_CASE("planted 3-qubit circuits with k CNOTs (k = 3..8) are found with at most k in at least "
+          "9 of 10 instances",
+          "[qsearch][search][quality]") {
+  yt::thread_pool pool;
+  for (int k = 3; k <= 8; ++k) {
+    std::vector<std::string> above; // "instance: CNOTs" of each instance above k
+    for (std::uint64_t instance = 0; instance < 10; ++instance) {
+      INFO("planted_3_" << k << "_" << instance);
+      const qs::matrix target = qs::circuit_unitary(qs::planted_circuit(3, k, instance));
+      const int cnots = synthesize_checked(pool, target, {});
+      if (cnots > k) {
+        above.push_back(std::to_string(instance) + ": " + std::to_string(cnots));
+      }
+    }
+    INFO(k << " CNOTs planted");
+    CAPTURE(above);
+    CHECK(above.size() <= 1);
+  }
+}
+
+TEST_CASE("more freedom never gives more CNOTs on the built-in targets",
+          "[qsearch][search][quality]") {
+  yt::thread_pool pool;
+  struct variant {
+    const char* name;
+    std::function<void(qs::search_options&, int qubits)> change;
+  };
+  const std::vector<variant> variants{
+      {"all-to-all topology",
+       [](qs::search_options& o, int qubits) { o.topology = qs::all_to_all_topology(qubits); }},
+      {"32 multistarts", [](qs::search_options& o, int) { o.multistarts = 32; }},
+      {"beam 4", [](qs::search_options& o, int) { o.beam = 4; }},
+  };
+  // The seed's benchmark list: qft2 and the 3-qubit targets.
+  for (const std::string& name : qs::benchmark_targets()) {
+    const qs::matrix target = qs::make_target(name);
+    const int qubits = std::countr_zero(static_cast<unsigned>(target.rows()));
+    for (std::uint64_t seed = 0; seed < 3; ++seed) {
+      qs::search_options defaults;
+      defaults.seed = seed;
+      INFO(name << " seed " << seed);
+      const int base = synthesize_checked(pool, target, defaults);
+      for (const variant& v : variants) {
+        qs::search_options options = defaults;
+        v.change(options, qubits);
+        INFO(v.name);
+        CHECK(synthesize_checked(pool, target, options) <= base);
       }
     }
   }

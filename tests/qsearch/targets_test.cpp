@@ -1,9 +1,15 @@
 #include <cmath>
+#include <cstdint>
 #include <numbers>
+#include <set>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 #include <catch2/catch.hpp>
 
+#include <qsearch/circuit.hpp>
+#include <qsearch/qasm.hpp>
 #include <qsearch/targets.hpp>
 #include <qsearch/unitary_io.hpp>
 
@@ -23,7 +29,7 @@ int image(const qs::matrix& u, int from) {
 
 TEST_CASE("every listed target is a unitary of its listed size", "[qsearch][targets]") {
   const auto targets = qs::list_targets();
-  CHECK(targets.size() == 15);
+  CHECK(targets.size() == 16);
   for (const qs::target_info& t : targets) {
     INFO(t.name);
     const qs::matrix u = qs::make_target(t.name);
@@ -45,6 +51,16 @@ TEST_CASE("the QFT targets are omega^(xy)/sqrt(N)", "[qsearch][targets]") {
   }
   const qs::matrix q3 = qs::make_target("qft3");
   CHECK(std::abs(q3(3, 5) - std::polar(1 / std::sqrt(8.0), 2 * std::numbers::pi * 15 / 8)) < 1e-15);
+  const qs::matrix q5 = qs::make_target("qft5");
+  REQUIRE(q5.rows() == 32);
+  REQUIRE(q5.cols() == 32);
+  for (int x = 0; x < 32; ++x) {
+    for (int y = 0; y < 32; ++y) {
+      INFO("qft5 (" << x << ", " << y << ")");
+      CHECK(std::abs(q5(x, y) - std::polar(1 / std::sqrt(32.0),
+                                           2 * std::numbers::pi * ((x * y) % 32) / 32)) < 1e-15);
+    }
+  }
 }
 
 TEST_CASE("the reversible targets permute basis states as defined, big-endian",
@@ -102,5 +118,106 @@ TEST_CASE("an unknown target name lists the known ones", "[qsearch][targets]") {
     CHECK(message.find("unknown target 'qft9'") != std::string::npos);
     CHECK(message.find("toffoli") != std::string::npos);
     CHECK(message.find("tfim_60_3") != std::string::npos);
+    CHECK(message.find("planted_Q_K_S") != std::string::npos);
+  }
+}
+
+namespace {
+
+// The circuit's CNOTs as (control, target) pairs, in time order.
+std::vector<qs::coupling_edge> cnot_edges(const qs::circuit_gates& circuit) {
+  std::vector<qs::coupling_edge> edges;
+  for (const qs::gate& g : circuit.gates) {
+    if (g.is_two_qubit()) {
+      CHECK(g.type == qs::gate::kind::cx);
+      edges.push_back({g.qubit, g.target});
+    }
+  }
+  return edges;
+}
+
+} // namespace
+
+TEST_CASE("a planted circuit has exactly k CNOTs, all on the linear chain, each followed by U3s",
+          "[qsearch][targets]") {
+  for (const int qubits : {2, 3, 4, 6}) {
+    const std::vector<qs::coupling_edge> linear = qs::linear_topology(qubits);
+    const std::set<qs::coupling_edge> chain(linear.begin(), linear.end());
+    for (const int cnots : {0, 1, 5, 12}) {
+      for (std::uint64_t seed = 0; seed < 4; ++seed) {
+        INFO(qubits << " qubits, " << cnots << " CNOTs, seed " << seed);
+        const qs::circuit_gates c = qs::planted_circuit(qubits, cnots, seed);
+        CHECK(c.qubits == qubits);
+        CHECK(qs::two_qubit_count(c) == cnots);
+        CHECK(c.gates.size() == static_cast<std::size_t>(qubits + 3 * cnots));
+        for (const qs::coupling_edge& e : cnot_edges(c)) {
+          CHECK(chain.contains(e));
+        }
+        for (int q = 0; q < qubits; ++q) {
+          CHECK(c.gates[q].type == qs::gate::kind::u3);
+          CHECK(c.gates[q].qubit == q);
+        }
+        for (int layer = 0; layer < cnots; ++layer) {
+          const qs::gate& cx = c.gates[qubits + 3 * layer];
+          CHECK(c.gates[qubits + 3 * layer + 1].type == qs::gate::kind::u3);
+          CHECK(c.gates[qubits + 3 * layer + 1].qubit == cx.qubit);
+          CHECK(c.gates[qubits + 3 * layer + 2].type == qs::gate::kind::u3);
+          CHECK(c.gates[qubits + 3 * layer + 2].qubit == cx.target);
+        }
+        CHECK_NOTHROW(qs::validate_unitary(qs::circuit_unitary(c), "planted"));
+      }
+    }
+  }
+}
+
+TEST_CASE("a planted circuit is a function of its seed, and seeds differ", "[qsearch][targets]") {
+  std::set<std::string> seen;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    const std::string text = qs::to_qasm(qs::planted_circuit(3, 6, seed));
+    CHECK(qs::to_qasm(qs::planted_circuit(3, 6, seed)) == text);
+    seen.insert(text);
+  }
+  CHECK(seen.size() == 20);
+  // Over 20 seeds the edges are not all the same: the chain is sampled, not walked.
+  std::set<std::vector<qs::coupling_edge>> edge_sequences;
+  for (std::uint64_t seed = 0; seed < 20; ++seed) {
+    edge_sequences.insert(cnot_edges(qs::planted_circuit(4, 6, seed)));
+  }
+  CHECK(edge_sequences.size() > 10);
+  CHECK(qs::to_qasm(qs::planted_circuit(3, 6, 1)) != qs::to_qasm(qs::planted_circuit(3, 7, 1)));
+  CHECK_THROWS_AS(qs::planted_circuit(1, 3, 0), std::invalid_argument);
+  CHECK_THROWS_AS(qs::planted_circuit(3, -1, 0), std::invalid_argument);
+}
+
+TEST_CASE("planted_Q_K_S names the unitary of planted_circuit(Q, K, S)", "[qsearch][targets]") {
+  CHECK(qs::make_target("planted_3_5_7") == qs::circuit_unitary(qs::planted_circuit(3, 5, 7)));
+  CHECK(qs::make_target("planted_2_0_0").rows() == 4);
+  CHECK(qs::make_target("planted_6_2_18446744073709551615").rows() == 64);
+  const std::vector<std::pair<std::string, std::string>> bad{
+      {"planted_3_x", "expected 3 '_'-separated numbers, not 2"},
+      {"planted_3_x_1", "'x' is not a CNOT count from 0 to 1000"},
+      {"planted_0_1_1", "'0' is not a qubit count from 2 to 6"},
+      {"planted_1_1_1", "'1' is not a qubit count"},
+      {"planted_7_1_1", "'7' is not a qubit count"},
+      {"planted_3_-1_1", "'-1' is not a CNOT count"},
+      {"planted_3_1001_1", "'1001' is not a CNOT count"},
+      {"planted_3_1_18446744073709551616", "is not a seed"},
+      {"planted_3_1_+1", "'+1' is not a seed"},
+      {"planted_3_1_", "'' is not a seed"},
+      {"planted_3_1_1_1", "numbers, not 4"},
+      {"planted_", "numbers, not 1"},
+  };
+  for (const auto& [name, phrase] : bad) {
+    INFO(name);
+    try {
+      qs::make_target(name);
+      FAIL("no error");
+    } catch (const qs::input_error& error) {
+      const std::string message = error.what();
+      INFO(message);
+      CHECK(message.find("target '" + name + "': ") == 0);
+      CHECK(message.find(phrase) != std::string::npos);
+      CHECK(message.find("planted_Q_K_S") != std::string::npos);
+    }
   }
 }

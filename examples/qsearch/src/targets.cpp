@@ -1,8 +1,12 @@
+#include <charconv>
 #include <cstdlib>
 #include <numbers>
+#include <optional>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
+#include <qsearch/random.hpp>
 #include <qsearch/targets.hpp>
 #include <qsearch/unitary_io.hpp>
 
@@ -119,6 +123,7 @@ const builtin builtins[] = {
     {"qft2", 2, "quantum Fourier transform", [] { return qft(2); }},
     {"qft3", 3, "quantum Fourier transform", [] { return qft(3); }},
     {"qft4", 4, "quantum Fourier transform", [] { return qft(4); }},
+    {"qft5", 5, "quantum Fourier transform", [] { return qft(5); }},
     {"toffoli", 3, "CCX, controls q0 q1, target q2", toffoli},
     {"fredkin", 3, "CSWAP, control q0, swaps q1 q2", fredkin},
     {"peres", 3, "CX(q0->q1) then CCX(q0,q1->q2)", peres},
@@ -135,7 +140,77 @@ std::filesystem::path data_directory() {
   return QSEARCH_DATA_DIR;
 }
 
+// A decimal field of a planted name: digits only, no sign, within the type's range.
+template <class Integer> std::optional<Integer> parse_field(std::string_view text) {
+  Integer value{};
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() ||
+      text.front() == '-') {
+    return std::nullopt;
+  }
+  return value;
+}
+
+// `planted_Q_K_S`, already known to start with "planted_".
+matrix planted_target(std::string_view name) {
+  const auto fail = [name](std::string_view problem) {
+    return input_error(fmt::format("target '{}': {} (planted_Q_K_S: Q qubits from 2 to {}, K "
+                                   "CNOTs from 0 to {}, S a seed from 0 to 2^64-1, all decimal)",
+                                   name, problem, max_planted_qubits, max_planted_cnots));
+  };
+  std::string_view rest = name.substr(std::string_view("planted_").size());
+  std::vector<std::string_view> fields;
+  for (std::size_t underscore; (underscore = rest.find('_')) != std::string_view::npos;) {
+    fields.push_back(rest.substr(0, underscore));
+    rest.remove_prefix(underscore + 1);
+  }
+  fields.push_back(rest);
+  if (fields.size() != 3) {
+    throw fail(fmt::format("expected 3 '_'-separated numbers, not {}", fields.size()));
+  }
+  const std::optional<int> qubits = parse_field<int>(fields[0]);
+  if (!qubits || *qubits < 2 || *qubits > max_planted_qubits) {
+    throw fail(
+        fmt::format("'{}' is not a qubit count from 2 to {}", fields[0], max_planted_qubits));
+  }
+  const std::optional<int> cnots = parse_field<int>(fields[1]);
+  if (!cnots || *cnots > max_planted_cnots) {
+    throw fail(fmt::format("'{}' is not a CNOT count from 0 to {}", fields[1], max_planted_cnots));
+  }
+  const std::optional<std::uint64_t> seed = parse_field<std::uint64_t>(fields[2]);
+  if (!seed) {
+    throw fail(fmt::format("'{}' is not a seed from 0 to 2^64-1", fields[2]));
+  }
+  return circuit_unitary(planted_circuit(*qubits, *cnots, *seed));
+}
+
 } // namespace
+
+circuit_gates planted_circuit(int qubits, int cnots, std::uint64_t seed) {
+  if (qubits < 2 || cnots < 0) {
+    throw std::invalid_argument(fmt::format(
+        "planted_circuit: needs at least 2 qubits and 0 CNOTs, not {} and {}", qubits, cnots));
+  }
+  splitmix64 random(
+      mix_keys({seed, static_cast<std::uint64_t>(qubits), static_cast<std::uint64_t>(cnots)}));
+  const auto u3 = [&random](int qubit) {
+    const std::vector<double> angles = random_angles(3, random);
+    return gate::u3(qubit, angles[0], angles[1], angles[2]);
+  };
+  const std::vector<coupling_edge> edges = linear_topology(qubits);
+  circuit_gates circuit{qubits, {}};
+  for (int q = 0; q < qubits; ++q) {
+    circuit.gates.push_back(u3(q));
+  }
+  for (int layer = 0; layer < cnots; ++layer) {
+    // The modulo's bias, under edges / 2^64, is negligible.
+    const coupling_edge edge = edges[random.next() % edges.size()];
+    circuit.gates.push_back(gate::cx(edge.control, edge.target));
+    circuit.gates.push_back(u3(edge.control));
+    circuit.gates.push_back(u3(edge.target));
+  }
+  return circuit;
+}
 
 std::vector<target_info> list_targets() {
   std::vector<target_info> targets;
@@ -166,10 +241,14 @@ matrix make_target(std::string_view name) {
                           fmt::format("circuit_eph_1.0_time_{}_{}.unitary", t.time, t.qubits));
     }
   }
+  if (name.starts_with("planted_")) {
+    return planted_target(name);
+  }
   std::string known;
   for (const target_info& t : list_targets()) {
     known += (known.empty() ? "" : ", ") + t.name;
   }
+  known += ", planted_Q_K_S";
   throw input_error(fmt::format("unknown target '{}' (known: {})", name, known));
 }
 
