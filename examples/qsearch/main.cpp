@@ -292,6 +292,11 @@ void add_shared_options(CLI::App& app, run_settings& s, shared_flags& flags,
                  "after the last; 0 never freezes (pure A*)")
       ->capture_default_str()
       ->check(CLI::Range(0, 10000));
+  app.add_option("--keep-searching", s.options.keep_searching,
+                 "After the first solution, look for a smaller one for this multiple of the "
+                 "candidates it took; 0 stops at the first")
+      ->capture_default_str()
+      ->check(CLI::Range(0.0, 1000.0));
   app.add_flag("!--no-delete", s.options.delete_layers,
                "Skip the pass that removes two-qubit gates from a solution one at a time");
   app.add_flag("--cluster", s.cluster,

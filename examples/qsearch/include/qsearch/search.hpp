@@ -22,7 +22,7 @@ struct search_progress {
 
 struct search_options {
   /// Optimizer starts per candidate; with two or more, one is warm (the parent's optimum).
-  int multistarts = 16;
+  int multistarts = 8;
   /// With the target and the candidate, fixes every random start point.
   std::uint64_t seed = 0;
   /// Success: d < threshold.
@@ -50,6 +50,10 @@ struct search_options {
   long leap_after_nodes = 500;
   /// After solving, remove two-qubit gates one at a time while the circuit still solves.
   bool delete_layers = true;
+  /// After the first solution the search goes on, looking for one with fewer two-qubit gates,
+  /// for this multiple of the candidates it took to find it, taken as at least 100 (or until no
+  /// node can lead to one).
+  double keep_searching = 1;
   /// Nodes expanded together (their children are evaluated in one parallel map).
   int beam = 1;
   /// Called after each expansion, from whichever worker runs the search.
@@ -66,7 +70,8 @@ struct search_result {
   long nodes = 0;  ///< candidates optimized
   long starts = 0; ///< optimizer starts run (cancelled ones included, skipped ones not)
   double seconds = 0;
-  /// Two-qubit gates of the search's first solution, before the deletion pass.
+  /// Two-qubit gates of the search's first solution, before the deletion pass and the search
+  /// for a smaller one.
   int search_two_qubit_count = 0;
   /// Seconds until the first solution.
   double search_seconds = 0;

@@ -25,6 +25,9 @@ namespace search_detail {
 constexpr double warm_layer_scale = 0.01;
 // Qsearch's A* weight of the distance against the two-qubit gate count.
 constexpr double distance_weight = 10;
+// The search for a smaller solution gets at least keep_searching times this many candidates: a
+// solution found within a few dozen leaves few to look further with.
+constexpr long min_budget_nodes = 100;
 // An edge is not offered again after this many consecutive two-qubit gates on it.
 constexpr int max_consecutive_repeats = 3;
 
@@ -339,17 +342,22 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
 
   std::vector<candidate> candidates{{structure{qubits, options.layers, {}, options.gate}, {}, 0}};
   std::vector<node> expanded;
+  // Children may have up to this many two-qubit gates; after a solution, one fewer than it.
+  int max_layers = options.max_cnots;
+  long last_node = 0; // set by the first solution: the candidates the search may optimize
   while (!candidates.empty()) {
     std::vector<evaluation> evaluations =
         co_await evaluate_all(candidates, context, mapper, result);
+    std::optional<node> solution;
     for (std::size_t i = 0; i < candidates.size(); ++i) {
       evaluation& e = evaluations[i];
       node child{std::move(candidates[i].shape), std::move(e.best.parameters), e.best.distance};
       const int layers = child.shape.two_qubit_count();
       progress.cnots = std::max(progress.cnots, layers);
       if (child.distance < options.threshold) {
-        // Candidates are ordered by two-qubit gate count, so the first solution has the fewest.
-        solved = std::move(child);
+        // Candidates are ordered by two-qubit gate count, so the first solution has the fewest;
+        // the later ones were cancelled.
+        solution = std::move(child);
         break;
       }
       if (!best || child.distance < best->distance) {
@@ -367,43 +375,58 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
       frontier.push_back({std::move(child), sequence++});
       std::ranges::push_heap(frontier, later);
     }
+    if (solution) {
+      if (!solved) {
+        result.search_two_qubit_count = solution->shape.two_qubit_count();
+        result.search_seconds = elapsed();
+        last_node = result.nodes +
+                    static_cast<long>(options.keep_searching *
+                                      static_cast<double>(std::max(result.nodes, min_budget_nodes)));
+      }
+      if (options.delete_layers) {
+        solution = co_await delete_layers(std::move(*solution), context, mapper, result);
+      }
+      solved = std::move(solution);
+      max_layers = solved->shape.two_qubit_count() - 1;
+    }
     progress.best_distance = solved ? solved->distance : best->distance;
     progress.nodes = result.nodes;
     progress.seconds = elapsed();
     if (options.progress) {
       options.progress(progress);
     }
-    if (solved) {
+    if (solved && result.nodes >= last_node) {
       break;
     }
+    // Nodes whose children would not have fewer two-qubit gates than the solution are skipped.
     expanded.clear();
     while (!frontier.empty() && static_cast<int>(expanded.size()) < options.beam) {
       std::ranges::pop_heap(frontier, later);
-      expanded.push_back(std::move(frontier.back().n));
+      if (frontier.back().n.shape.two_qubit_count() < max_layers) {
+        expanded.push_back(std::move(frontier.back().n));
+      }
       frontier.pop_back();
     }
     std::ranges::stable_sort(expanded, {}, [](const node& n) { return n.shape.two_qubit_count(); });
     candidates.clear();
     for (const node& parent : expanded) {
-      if (parent.shape.two_qubit_count() >= options.max_cnots) {
-        continue;
-      }
       for (const coupling_edge& e : offered_edges(parent.shape, options.topology)) {
         structure child = parent.shape;
         child.layers.push_back(e);
         // A lone start is never warm: measured with one start per node, starting every child
         // at its parent's optimum kept the search in the parent's basin (toffoli 9-14 CNOTs
         // instead of 8).
-        std::vector<double> warm =
-            options.multistarts > 1 ? warm_child_start(child, parent, context) : std::vector<double>{};
-        candidates.push_back({std::move(child), std::move(warm), static_cast<int>(candidates.size())});
+        std::vector<double> warm = options.multistarts > 1
+                                       ? warm_child_start(child, parent, context)
+                                       : std::vector<double>{};
+        candidates.push_back(
+            {std::move(child), std::move(warm), static_cast<int>(candidates.size())});
       }
     }
   }
-  result.search_two_qubit_count = (solved ? *solved : *best).shape.two_qubit_count();
-  result.search_seconds = elapsed();
-  if (solved && options.delete_layers) {
-    solved = co_await delete_layers(std::move(*solved), context, mapper, result);
+  if (!solved) {
+    result.search_two_qubit_count = best->shape.two_qubit_count();
+    result.search_seconds = elapsed();
   }
 
   finish(result, solved ? *solved : *best, solved.has_value(), target);
