@@ -292,6 +292,11 @@ void add_shared_options(CLI::App& app, run_settings& s, shared_flags& flags,
                  "after the last; 0 never freezes (pure A*)")
       ->capture_default_str()
       ->check(CLI::Range(0, 10000));
+  app.add_option("--restarts", s.options.restarts,
+                 "From 4 qubits up: independent searches side by side, the fewest two-qubit "
+                 "gates kept")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 1000));
   app.add_option("--keep-searching", s.options.keep_searching,
                  "After the first solution, look for a smaller one for this multiple of the "
                  "candidates it took; 0 stops at the first")

@@ -188,3 +188,19 @@ TEST_CASE("more freedom never gives more CNOTs on the built-in targets",
     }
   }
 }
+
+TEST_CASE("LEAP with restarts and the deletion pass keep qft4 at 13 CNOTs and tfim_30_4 at 12 on "
+          "seeds 0-2",
+          "[qsearch][search][quality]") {
+  // Issue 20's targets are 13 and 11; 11 for tfim_30_4 is not reached yet.
+  yt::thread_pool pool;
+  for (const auto& [name, most] : {std::pair<std::string, int>{"qft4", 13}, {"tfim_30_4", 12}}) {
+    const qs::matrix target = qs::make_target(name);
+    for (std::uint64_t seed = 0; seed < 3; ++seed) {
+      INFO(name << " seed " << seed);
+      qs::search_options options;
+      options.seed = seed;
+      CHECK(synthesize_checked(pool, target, options) <= most);
+    }
+  }
+}

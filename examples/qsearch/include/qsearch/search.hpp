@@ -50,6 +50,10 @@ struct search_options {
   long leap_after_nodes = 500;
   /// After solving, remove two-qubit gates one at a time while the circuit still solves.
   bool delete_layers = true;
+  /// From `leap_qubits` up, this many independent searches (seeds derived from `seed`; the first
+  /// is `seed` itself) run side by side in one map, and the fewest two-qubit gates win:
+  /// LEAP's frozen prefixes make one search's count vary from seed to seed.
+  int restarts = 3;
   /// After the first solution the search goes on, looking for one with fewer two-qubit gates,
   /// for this multiple of the candidates it took to find it, taken as at least 100 (or until no
   /// node can lead to one).

@@ -293,9 +293,10 @@ struct taskmap_mapper {
   }
 };
 
+namespace search_detail {
+
 template <class Mapper>
-yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_options options) {
-  using namespace search_detail;
+yt::task<search_result> search_once(Mapper mapper, matrix target, search_options options) {
   const auto clock_start = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
@@ -431,6 +432,57 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
 
   finish(result, solved ? *solved : *best, solved.has_value(), target);
   result.seconds = elapsed();
+  co_return result;
+}
+
+} // namespace search_detail
+
+template <class Mapper>
+yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_options options) {
+  const int qubits = static_cast<int>(std::lround(std::log2(static_cast<double>(target.rows()))));
+  const int restarts = qubits >= options.leap_qubits ? options.restarts : 1;
+  if (restarts <= 1) {
+    co_return co_await search_detail::search_once(mapper, std::move(target), std::move(options));
+  }
+  const auto clock_start = std::chrono::steady_clock::now();
+  std::vector<search_result> results = co_await mapper.map(
+      [&](int restart) {
+        search_options own = options;
+        own.restarts = 1;
+        if (restart > 0) {
+          own.seed = mix_keys({options.seed, static_cast<std::uint64_t>(restart)});
+          // The callback need not be thread-safe: it follows the first search alone.
+          own.progress = nullptr;
+        }
+        return search_detail::search_once(mapper, target, std::move(own));
+      },
+      std::views::iota(0, restarts));
+  // The fewest two-qubit gates among the solutions, the lowest restart on a tie; the lowest
+  // distance when none solved.
+  const auto better = [](const search_result& a, const search_result& b) {
+    if (a.solved != b.solved) {
+      return a.solved;
+    }
+    if (a.solved) {
+      return a.shape.two_qubit_count() < b.shape.two_qubit_count();
+    }
+    return a.distance < b.distance;
+  };
+  std::size_t chosen = 0;
+  for (std::size_t i = 1; i < results.size(); ++i) {
+    if (better(results[i], results[chosen])) {
+      chosen = i;
+    }
+  }
+  search_result result = std::move(results[chosen]);
+  result.nodes = 0;
+  result.starts = 0;
+  for (const search_result& r : results) {
+    result.nodes += r.nodes;
+    result.starts += r.starts;
+  }
+  result.seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - clock_start).count();
   co_return result;
 }
 
