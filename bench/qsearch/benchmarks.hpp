@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include <qsearch/search.hpp>
+
 namespace qsearch_bench {
 
 /// The synthesizer against the original Python Qsearch at equal settings (one start per node,
@@ -21,7 +23,7 @@ struct optimize_settings {
   int repeat = 3;
   /// The thread counts; 1 runs on an inline executor, as `qsearch optimize --threads 1` does.
   std::vector<int> threads{1, 2};
-  int multistarts = 16;
+  int multistarts = qs::search_options{}.multistarts;
   int block_size = 3;
   std::uint64_t seed = 0;
 };
@@ -43,7 +45,7 @@ struct planted_settings {
   int threads = 2;
   /// The searches' seed (the instances' seeds are their indices).
   std::uint64_t seed = 0;
-  int multistarts = 16;
+  int multistarts = qs::search_options{}.multistarts;
   /// Also run the variants with more freedom (all-to-all topology, twice the multistarts, a beam
   /// of 4) and compare their CNOT counts with the default run's.
   bool freedom = true;

@@ -83,7 +83,8 @@ int bench_synthesis(int seeds) {
   }
 
   yt::thread_pool pool;
-  fmt::print("\nHaar-random 3-qubit unitaries, 16 multistarts, {} threads\n", pool.size());
+  fmt::print("\nHaar-random 3-qubit unitaries, {} multistarts, {} threads\n",
+             qs::search_options{}.multistarts, pool.size());
   fmt::print("{:<9} {:>7} {:>12} {:>10}\n", "seed", "CNOTs", "seconds", "nodes");
   std::vector<double> seconds;
   for (int seed = 0; seed < std::min(seeds, 5); ++seed) {
