@@ -230,3 +230,21 @@ TEST_CASE("the deletion pass only removes two-qubit gates from the search's solu
   CHECK(pruned.shape.two_qubit_count() <= kept.shape.two_qubit_count());
   CHECK(yt_test::distance_from_qasm(pruned, target) < 1e-10);
 }
+
+TEST_CASE("a four-qubit search's restarts give the same circuit on any executor",
+          "[qsearch][search]") {
+  // Three LEAP searches side by side in one map; the fewest CNOTs win, the lowest restart on a
+  // tie, whatever order they finish in.
+  const qs::matrix target = qs::circuit_unitary(qs::planted_circuit(4, 3, 1));
+  qs::search_options options;
+  options.seed = 3;
+  REQUIRE(options.restarts > 1);
+  yt::inline_executor serial;
+  const qs::search_result expected = yt::sync_wait(serial, qs::synthesize(target, options));
+  REQUIRE(expected.solved);
+  CHECK(expected.shape.two_qubit_count() <= 3);
+  yt::thread_pool pool(3);
+  const qs::search_result result = yt::sync_wait(pool, qs::synthesize(target, options));
+  CHECK(qs::to_qasm(result.circuit) == qs::to_qasm(expected.circuit));
+  CHECK(result.nodes == expected.nodes);
+}
