@@ -28,7 +28,8 @@ inline auto codec_fields(search_result& r) {
 /// Every setting but `progress`, a callback of the process that runs the search.
 inline auto codec_fields(search_options& o) {
   return std::tie(o.multistarts, o.seed, o.threshold, o.layers, o.gate, o.optimizer, o.topology,
-                  o.max_cnots, o.min_prefix_layers, o.leap_qubits, o.leap_after_nodes, o.delete_layers, o.restarts, o.keep_searching, o.beam);
+                  o.max_cnots, o.min_prefix_layers, o.leap_qubits, o.leap_after_nodes,
+                  o.delete_layers, o.restarts, o.keep_searching, o.beam);
 }
 
 inline auto codec_fields(block& b) {

@@ -80,8 +80,8 @@ inline std::optional<structure> skeleton_of(const circuit_gates& circuit,
     }
     coupling_edge e{g.qubit, g.target};
     const bool allowed = std::ranges::any_of(edges, [&](const coupling_edge& allowed_edge) {
-      return allowed_edge == e || (is_symmetric(options.gate) &&
-                                   allowed_edge == coupling_edge{e.target, e.control});
+      return allowed_edge == e ||
+             (is_symmetric(options.gate) && allowed_edge == coupling_edge{e.target, e.control});
     });
     if (!allowed) {
       return std::nullopt;

@@ -262,7 +262,8 @@ yt::task<node> delete_layers(node solution, search_context& context, Mapper& map
     if (candidates.empty()) {
       co_return solution;
     }
-    std::vector<evaluation> evaluations = co_await evaluate_all(candidates, context, mapper, result);
+    std::vector<evaluation> evaluations =
+        co_await evaluate_all(candidates, context, mapper, result);
     const auto solved = std::ranges::find_if(
         evaluations, [&](const evaluation& e) { return e.best.distance < threshold; });
     if (solved == evaluations.end()) {
@@ -273,8 +274,7 @@ yt::task<node> delete_layers(node solution, search_context& context, Mapper& map
   }
 }
 
-inline void finish(search_result& result, const node& chosen, bool solved,
-                   const matrix& target) {
+inline void finish(search_result& result, const node& chosen, bool solved, const matrix& target) {
   result.solved = solved;
   result.shape = chosen.shape;
   result.parameters = chosen.parameters;
@@ -380,9 +380,10 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
       if (!solved) {
         result.search_two_qubit_count = solution->shape.two_qubit_count();
         result.search_seconds = elapsed();
-        last_node = result.nodes +
-                    static_cast<long>(options.keep_searching *
-                                      static_cast<double>(std::max(result.nodes, min_budget_nodes)));
+        last_node =
+            result.nodes +
+            static_cast<long>(options.keep_searching *
+                              static_cast<double>(std::max(result.nodes, min_budget_nodes)));
       }
       if (options.delete_layers) {
         solution = co_await delete_layers(std::move(*solution), context, mapper, result);
