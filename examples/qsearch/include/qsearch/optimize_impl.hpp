@@ -131,18 +131,19 @@ yt::task<block_outcome> resynthesize_block_with(Mapper mapper, block_job job) {
       report.nodes += pruned->nodes;
     }
     search.topology = std::move(edges);
-    std::optional<search_result> found = co_await synthesize_with(mapper, target, search);
-    report.nodes += found->nodes;
-    for (const std::optional<search_result>& r : {found, pruned}) {
+    const search_result found = co_await synthesize_with(mapper, target, search);
+    report.nodes += found.nodes;
+    // A result's distance is recomputed from its circuit (see search_result::distance).
+    const search_result* const results[] = {&found, pruned ? &*pruned : nullptr};
+    for (const search_result* r : results) {
       if (!r || !r->solved) {
         continue;
       }
       const int cnots = two_qubit_count(r->circuit);
-      const double d = distance(target, circuit_unitary(r->circuit));
-      if (cnots < report.cnots_after && d <= job.options.search.threshold) {
+      if (cnots < report.cnots_after && r->distance <= job.options.search.threshold) {
         report.replaced = true;
         report.cnots_after = cnots;
-        report.distance = d;
+        report.distance = r->distance;
         out.circuit = r->circuit;
       }
     }
