@@ -8,9 +8,9 @@
 namespace yt {
 
 /// What every yieldtasks backend provides: a blocking `sync_wait(task<T>)` and a blocking
-/// `map(fn, range)` with `yt::taskmap`'s results and rules. `yt::thread_pool` and
-/// `yt::inline_executor` model it (and so will the cluster backend); write code against the
-/// concept and the backend is one line.
+/// `map(fn, range)` with `yt::taskmap`'s results and rules. `yt::thread_pool`,
+/// `yt::inline_executor` and `yt::mpi_cluster` model it; write code against the concept and the
+/// backend is one line.
 ///
 /// **Example.**
 /// ```cpp

@@ -4,12 +4,14 @@
 // (<yieldtasks/mpi.hpp>) needs MPI and is included separately.
 
 #include <yieldtasks/available_concurrency.hpp>
+#include <yieldtasks/cluster_error.hpp>
 #include <yieldtasks/cluster_options.hpp>
 #include <yieldtasks/codec.hpp>
 #include <yieldtasks/config.hpp>
 #include <yieldtasks/executor.hpp>
 #include <yieldtasks/inline_executor.hpp>
 #include <yieldtasks/remote.hpp>
+#include <yieldtasks/remote_error.hpp>
 #include <yieldtasks/stop_source.hpp>
 #include <yieldtasks/sync_wait.hpp>
 #include <yieldtasks/task.hpp>
