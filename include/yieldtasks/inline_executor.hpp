@@ -3,8 +3,8 @@
 #include <ranges>
 #include <utility>
 
+#include <yieldtasks/detail/executor/root_task.hpp>
 #include <yieldtasks/detail/job.hpp>
-#include <yieldtasks/detail/root_task.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>

@@ -14,7 +14,9 @@
 #include <utility>
 
 #include <yieldtasks/available_concurrency.hpp>
-#include <yieldtasks/detail/mpi_engine.hpp>
+#include <yieldtasks/cluster_options.hpp>
+#include <yieldtasks/detail/cluster/mpi_engine.hpp>
+#include <yieldtasks/detail/executor/root_task.hpp>
 #include <yieldtasks/remote.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>

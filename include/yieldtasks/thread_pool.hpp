@@ -20,8 +20,8 @@
 #include <yieldtasks/config.hpp>
 #include <yieldtasks/detail/caller_gate.hpp>
 #include <yieldtasks/detail/cpu_relax.hpp>
+#include <yieldtasks/detail/executor/root_task.hpp>
 #include <yieldtasks/detail/job.hpp>
-#include <yieldtasks/detail/root_task.hpp>
 #include <yieldtasks/detail/sleeper_list.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/task.hpp>

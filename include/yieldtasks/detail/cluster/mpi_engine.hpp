@@ -39,13 +39,15 @@
 #endif
 #include <mpi.h>
 
+#include <yieldtasks/cluster_error.hpp>
 #include <yieldtasks/cluster_options.hpp>
 #include <yieldtasks/codec.hpp>
+#include <yieldtasks/detail/cluster/journal.hpp>
+#include <yieldtasks/detail/cluster/map_distributor.hpp>
 #include <yieldtasks/detail/cpu_relax.hpp>
-#include <yieldtasks/detail/journal.hpp>
-#include <yieldtasks/detail/map_distributor.hpp>
-#include <yieldtasks/detail/root_task.hpp>
+#include <yieldtasks/detail/executor/root_task.hpp>
 #include <yieldtasks/remote.hpp>
+#include <yieldtasks/remote_error.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/thread_pool.hpp>
 #include <yieldtasks/version.hpp>

@@ -9,7 +9,7 @@
 
 #include <support/temp_dir.hpp>
 
-#include <yieldtasks/detail/journal.hpp>
+#include <yieldtasks/detail/cluster/journal.hpp>
 
 namespace {
 

@@ -1,0 +1,396 @@
+#pragma once
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <concepts>
+#include <coroutine>
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <functional>
+#include <new>
+#include <optional>
+#include <ranges>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include <yieldtasks/detail/cluster/map_distributor.hpp>
+#include <yieldtasks/detail/cluster/remote_items.hpp>
+#include <yieldtasks/detail/cycle_clock.hpp>
+#include <yieldtasks/detail/frame_allocator.hpp>
+#include <yieldtasks/detail/indexed_range.hpp>
+#include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/join_counter.hpp>
+#include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/remote.hpp>
+#include <yieldtasks/stop_source.hpp>
+#include <yieldtasks/task.hpp>
+#include <yieldtasks/usage_error.hpp>
+
+namespace yt::detail {
+
+template <class T> struct task_traits {
+  static constexpr bool is_task = false;
+  using value_type = std::remove_cvref_t<T>;
+};
+
+template <class T> struct task_traits<task<T>> {
+  static constexpr bool is_task = true;
+  using value_type = T;
+};
+
+template <class F, class Reference>
+concept takes_stop_source = std::invocable<F&, Reference, stop_source>;
+
+template <class F, class Reference>
+using item_result_t = typename std::conditional_t<takes_stop_source<F, Reference>,
+                                                  std::invoke_result<F&, Reference, stop_source>,
+                                                  std::invoke_result<F&, Reference>>::type;
+
+template <class F, class Reference>
+concept taskmap_function = std::invocable<F&, Reference> || takes_stop_source<F, Reference>;
+
+// A map a cluster backend may run in other processes: its function is a plain function whose
+// argument and result have a codec (whether it is registered is known only at run time).
+template <class F, class Reference>
+concept remote_capable = std::is_pointer_v<std::decay_t<F>> &&
+    std::is_function_v<std::remove_pointer_t<std::decay_t<F>>> &&
+    remote_callable<std::decay_t<F>> &&
+    std::convertible_to<Reference, typename remote_signature<std::decay_t<F>>::argument>;
+
+// The remainder of a range of plain items split off for thieves (lazy binary splitting).
+struct split_job : job {
+  void* map;
+  std::size_t begin;
+  std::size_t end;
+};
+
+// Both the awaitable and the state of one map: it lives in the awaiting coroutine's frame from
+// the co_await until the parent resumes, so running a map allocates no state of its own.
+//
+// Protocol. `m_join` counts the items not yet finished; whoever finishes or skips items
+// accounts for them, and the thread that accounts for the last resumes the parent. Nothing may
+// touch the map after an accounting that did not resume it, so every path makes it its last
+// access. Plain items are run in
+// ranges that split lazily: a worker splits its range in half only when its own deque is empty,
+// so a map of N items costs O(log N) pushes when nobody steals. Coroutine items are started one
+// at a time by a single spawn job that re-pushes itself with the next index before it transfers
+// into the item (work-first): the worker runs the item, and thieves take the rest of the map.
+template <class F, class View> class [[nodiscard]] taskmap_awaitable final : public item_sink {
+  using function_type = std::decay_t<F>;
+  using reference = typename indexed_range<View>::reference;
+  using call_result = item_result_t<F, reference>;
+  using value_type = typename task_traits<call_result>::value_type;
+
+  static constexpr bool coroutine_items = task_traits<call_result>::is_task;
+  static constexpr bool cancellable = takes_stop_source<F, reference>;
+  static constexpr bool distributable = !cancellable && remote_capable<F, reference>;
+  static constexpr bool returns_void = std::is_void_v<value_type>;
+  // Writing results straight into the returned vector needs default-constructible values, and
+  // not vector<bool>, whose elements share bytes and so cannot be written concurrently.
+  static constexpr bool direct_results =
+      !cancellable && !returns_void && std::default_initializable<value_type> &&
+      std::is_move_assignable_v<value_type> && !std::is_same_v<value_type, bool>;
+
+  struct no_results {};
+  static constexpr std::size_t max_batch = 4096;
+  static constexpr std::size_t single_window = 8;
+  using result_vector = std::conditional_t<direct_results, std::vector<value_type>,
+                                           std::vector<std::optional<value_type>>>;
+
+public:
+  using result_type =
+      std::conditional_t<returns_void, void,
+                         std::conditional_t<cancellable, std::vector<std::optional<value_type>>,
+                                            std::vector<value_type>>>;
+
+  template <class Fn>
+  taskmap_awaitable(Fn&& fn, View view)
+      : m_fn(std::forward<Fn>(fn)), m_range(std::move(view)), m_join(m_range.size()) {}
+
+  taskmap_awaitable(const taskmap_awaitable&) = delete;
+  taskmap_awaitable& operator=(const taskmap_awaitable&) = delete;
+  ~taskmap_awaitable() = default;
+
+  [[nodiscard]] bool await_ready() {
+    if (m_awaited) {
+      throw usage_error("yt::taskmap: a map can be awaited only once");
+    }
+    m_awaited = true;
+    if constexpr (!returns_void) {
+      m_results.resize(m_range.size());
+    }
+    return m_range.size() == 0;
+  }
+
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) {
+    worker* self = worker::current();
+    if (self == nullptr) {
+      throw usage_error("yt::taskmap: awaited outside a yieldtasks executor; run the task with "
+                        "an executor's sync_wait or map");
+    }
+    m_join.parent().handle = parent;
+    if constexpr (distributable) {
+      if (map_distributor* distributor = map_distributor::for_frame(parent.address())) {
+        if (const remote_entry* entry = find_remote(m_fn)) {
+          distributor->distribute(m_remote.emplace(*this, *entry));
+          return std::noop_coroutine(); // the distributor resumes the parent, maybe already
+        }
+      }
+    }
+    if constexpr (coroutine_items) {
+      m_spawn.end = m_range.size();
+      return spawn_next(*self);
+    } else {
+      return run_plain(0, m_range.size(), *self);
+    }
+  }
+
+  result_type await_resume() {
+    if (m_failed.load(std::memory_order_relaxed)) {
+      std::rethrow_exception(m_error);
+    }
+    if constexpr (!returns_void) {
+      if constexpr (direct_results || cancellable) {
+        return std::move(m_results);
+      } else {
+        std::vector<value_type> values;
+        values.reserve(m_results.size());
+        for (std::optional<value_type>& slot : m_results) {
+          values.push_back(std::move(*slot));
+        }
+        return values;
+      }
+    }
+  }
+
+private:
+  decltype(auto) call(std::size_t index) {
+    if constexpr (cancellable) {
+      return std::invoke(m_fn, m_range[index], stop_source{m_stop});
+    } else {
+      return std::invoke(m_fn, m_range[index]);
+    }
+  }
+
+  template <class Value> void store(std::size_t index, Value&& value) {
+    if constexpr (direct_results) {
+      m_results[index] = std::forward<Value>(value);
+    } else {
+      m_results[index].emplace(std::forward<Value>(value));
+    }
+  }
+
+  // The first exception wins; later ones are dropped. Either way the rest of the map is skipped.
+  void fail(std::exception_ptr error) noexcept {
+    if (!m_failed.exchange(true, std::memory_order_relaxed)) {
+      m_error = std::move(error);
+    }
+    m_stop.store(true, std::memory_order_relaxed);
+  }
+
+  // ---- plain items ---------------------------------------------------------------------------
+
+  // Runs plain items in batches sized to take between half of batch_ticks and all of it: cheap
+  // items run in long, check-free loops the compiler can optimise, while an item costing more
+  // than half that runs alone, never followed by another before this worker has checked whether
+  // it should split off work for thieves. Single items read the clock only once per
+  // single_window of them (a read costs ~8 ns, a noticeable share of a 1 µs item); batches once
+  // per batch, the end of one being the start of the next.
+  //
+  // A split that no thief took by the time the items before it are done is taken back and its
+  // items run in the same loop, as a when_all takes back its spawn job: no atomic on the join and
+  // no trip through the worker's loop. Splits are taken back newest first; since thieves steal
+  // oldest first, once one has been stolen so have all older ones.
+  std::coroutine_handle<> run_plain(std::size_t begin, std::size_t end, worker& self) noexcept {
+    struct pushed_split {
+      split_job* job;
+      std::size_t end;
+    };
+    // Each split halves the range still held, so no more than 64 are ever outstanding.
+    std::array<pushed_split, 64> pushed; // uninitialised: only [0, outstanding) is read
+    std::size_t outstanding = 0;
+    const std::size_t first = begin;
+    std::size_t batch = 1;
+    std::size_t singles_to_measure = single_window;
+    std::uint64_t measure_start = cycle_clock();
+    while (true) {
+      while (begin < end) {
+        if (end - begin > 1 && self.wants_split()) {
+          const std::size_t middle = begin + (end - begin) / 2;
+          pushed[outstanding++] = {push_split(middle, end, self), end};
+          end = middle;
+          continue;
+        }
+        if (m_stop.load(std::memory_order_relaxed)) {
+          break;
+        }
+        if (batch == 1) {
+          begin = run_plain_batch(begin, begin + 1);
+          if (--singles_to_measure != 0) {
+            continue;
+          }
+          const std::uint64_t now = cycle_clock();
+          if (now - measure_start < batch_ticks / 2 * single_window) {
+            batch = 2;
+          }
+          singles_to_measure = single_window;
+          measure_start = now;
+        } else {
+          begin = run_plain_batch(begin, begin + std::min(batch, end - begin));
+          const std::uint64_t now = cycle_clock();
+          const std::uint64_t took = now - measure_start;
+          if (took < batch_ticks / 2) {
+            batch = std::min(batch * 2, max_batch);
+          } else if (took >= batch_ticks) {
+            batch /= 2;
+          }
+          measure_start = now;
+        }
+      }
+      // Out of items, or stopped (begin < end): go on with the newest split if nobody took it.
+      if (begin != end || outstanding == 0 || !self.pop_if(pushed[outstanding - 1].job)) {
+        break;
+      }
+      --outstanding;
+      deallocate_frame(pushed[outstanding].job, sizeof(split_job));
+      end = pushed[outstanding].end;
+    }
+    return m_join.finish(end - first);
+  }
+
+  // Runs [begin, end) and returns where it stopped: `end`, or the item after one that threw or
+  // that requested a stop (the rest of the batch has not started and is skipped).
+  std::size_t run_plain_batch(std::size_t begin, std::size_t end) noexcept {
+    try {
+      while (begin < end) {
+        if constexpr (returns_void) {
+          call(begin);
+        } else {
+          store(begin, call(begin));
+        }
+        ++begin;
+        if constexpr (cancellable) {
+          if (m_stop.load(std::memory_order_relaxed)) {
+            return begin;
+          }
+        }
+      }
+    } catch (...) {
+      fail(std::current_exception());
+      return begin + 1;
+    }
+    return begin;
+  }
+
+  // Allocation failure here terminates: the scheduler has no way to report it to the parent.
+  split_job* push_split(std::size_t begin, std::size_t end, worker& self) noexcept {
+    auto* split = new (allocate_frame(sizeof(split_job))) split_job{{&run_split}, this, begin, end};
+    self.push(*split);
+    return split;
+  }
+
+  static void run_split(job& self, worker& runner) noexcept {
+    auto& split = static_cast<split_job&>(self);
+    auto* map = static_cast<taskmap_awaitable*>(split.map);
+    const std::size_t begin = split.begin;
+    const std::size_t end = split.end;
+    deallocate_frame(&split, sizeof(split_job));
+    map->run_plain(begin, end, runner).resume();
+  }
+
+  // ---- coroutine items -----------------------------------------------------------------------
+
+  struct spawn_job : job {
+    taskmap_awaitable* map;
+    std::size_t next;
+    std::size_t end;
+  };
+
+  static void run_spawn(job& self, worker& runner) noexcept {
+    static_cast<spawn_job&>(self).map->spawn_next(runner).resume();
+  }
+
+  // Called by whichever worker holds m_spawn: starts the next item after re-publishing the rest.
+  std::coroutine_handle<> spawn_next(worker& self) noexcept {
+    const std::size_t index = m_spawn.next;
+    const std::size_t end = m_spawn.end;
+    if (m_stop.load(std::memory_order_relaxed)) {
+      return m_join.finish_as_holder(end - index);
+    }
+    if (end - index > 1) {
+      m_spawn.next = index + 1;
+      self.push(m_spawn); // from here on another worker may own m_spawn
+    }
+    return start_item(index, end - index == 1);
+  }
+
+  // `last`: the item is the map's last, so the caller still holds the spawn job.
+  std::coroutine_handle<> start_item(std::size_t index, bool last) noexcept {
+    if constexpr (coroutine_items) {
+      try {
+        call_result item = call(index);
+        auto frame = task_access::release(item);
+        if (!frame) {
+          throw usage_error("yt::taskmap: the function returned an empty (moved-from) task");
+        }
+        frame.promise().bind_to_sink(*this, index);
+        return worker::transfer(frame.promise().start_job());
+      } catch (...) {
+        fail(std::current_exception());
+        return last ? m_join.finish_as_holder(1) : m_join.finish(1);
+      }
+    } else {
+      static_cast<void>(index);
+      static_cast<void>(last);
+      return std::noop_coroutine();
+    }
+  }
+
+  // Skips the rest of the map as soon as an item's body throws; complete() records the error.
+  void item_failed() noexcept override { m_stop.store(true, std::memory_order_relaxed); }
+
+  // Out of line: see when_all_awaitable::complete.
+  [[gnu::noinline]] std::coroutine_handle<>
+  complete(std::size_t index, std::coroutine_handle<> finished) noexcept override {
+    auto frame = std::coroutine_handle<task_promise<value_type>>::from_address(finished.address());
+    try {
+      if constexpr (returns_void) {
+        frame.promise().take_result();
+      } else {
+        store(index, frame.promise().take_result());
+      }
+    } catch (...) {
+      fail(std::current_exception());
+    }
+    frame.destroy();
+    if (index + 1 == m_spawn.end) {
+      return m_join.finish_as_holder(1); // the last item: its starter pushed nothing after it
+    }
+    // Nobody has started a later item: start the next one here, with no atomic on the counter.
+    if (worker* self = m_join.take_back(m_spawn)) {
+      return spawn_next(*self);
+    }
+    return m_join.finish(1);
+  }
+
+  // The map as a distributor sees it; reads the state below.
+  friend class remote_items<taskmap_awaitable>;
+
+  F m_fn;
+  indexed_range<View> m_range;
+  [[no_unique_address]] std::conditional_t<returns_void, no_results, result_vector> m_results;
+  join_counter m_join;
+  std::atomic<bool> m_stop{false};
+  std::atomic<bool> m_failed{false};
+  std::exception_ptr m_error;
+  spawn_job m_spawn{{&run_spawn}, this, 0, 0};
+  [[no_unique_address]] std::conditional_t<
+      distributable, std::optional<remote_items<taskmap_awaitable>>, no_results>
+      m_remote;
+  bool m_awaited = false;
+};
+
+} // namespace yt::detail
