@@ -5,7 +5,9 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <limits>
@@ -256,6 +258,17 @@ struct shared_flags {
   std::optional<double> rank_timeout;
 };
 
+// CLI::Range alone lets "nan" through: every comparison with NaN is false.
+CLI::Validator finite_range(double min, double max) {
+  const CLI::Validator not_nan(
+      [](std::string& value) {
+        return std::isnan(std::strtod(value.c_str(), nullptr)) ? value + " is not a number"
+                                                               : std::string{};
+      },
+      "");
+  return CLI::Range(min, max) & not_nan;
+}
+
 void add_shared_options(CLI::App& app, run_settings& s, shared_flags& flags,
                         const std::string& work) {
   app.add_option("--threads", flags.threads, "Worker threads; 1 runs everything on this thread")
@@ -270,7 +283,7 @@ void add_shared_options(CLI::App& app, run_settings& s, shared_flags& flags,
   app.add_option("--threshold", s.options.threshold,
                  "A circuit solves a unitary when its distance is below this")
       ->capture_default_str()
-      ->check(CLI::Range(1e-15, 1e-2));
+      ->check(finite_range(1e-15, 1e-2));
   app.add_option("--topology", s.topology, "linear, ring, all, or edges like 0-1,1-2,0-2")
       ->capture_default_str();
   app.add_option("--layer", flags.layer,
@@ -292,6 +305,10 @@ void add_shared_options(CLI::App& app, run_settings& s, shared_flags& flags,
                  "after the last; 0 never freezes (pure A*)")
       ->capture_default_str()
       ->check(CLI::Range(0, 10000));
+  app.add_option("--distance-weight", s.options.distance_weight,
+                 "A*'s priority: this times the distance plus the two-qubit gate count")
+      ->capture_default_str()
+      ->check(finite_range(0, 1e6));
   app.add_option("--restarts", s.options.restarts,
                  "From 4 qubits up: independent searches side by side, the fewest two-qubit "
                  "gates kept")
@@ -301,7 +318,7 @@ void add_shared_options(CLI::App& app, run_settings& s, shared_flags& flags,
                  "After the first solution, look for a smaller one for this multiple of the "
                  "candidates it took; 0 stops at the first")
       ->capture_default_str()
-      ->check(CLI::Range(0.0, 1000.0));
+      ->check(finite_range(0, 1000));
   app.add_flag("!--no-delete", s.options.delete_layers,
                "Skip the pass that removes two-qubit gates from a solution one at a time");
   app.add_flag("--cluster", s.cluster,
@@ -316,7 +333,7 @@ void add_shared_options(CLI::App& app, run_settings& s, shared_flags& flags,
                  "and its " +
                      work + " run on the other ranks (default 30)")
       ->type_name("SECONDS")
-      ->check(CLI::Range(0.001, 1e6));
+      ->check(finite_range(0.001, 1e6));
   app.add_flag("--json", s.json, "JSON on stdout");
   app.add_flag("--quiet", s.quiet, "No progress line and no summary on stderr");
 }

@@ -190,6 +190,11 @@ TEST_CASE("qsearch rejects bad input with a one-line error and exit code 2", "[q
       {"qft3 --cluster --rank-timeout 0", "--rank-timeout"},
       {"qft3 --multistarts -1", "multistarts"},
       {"qft3 --min-prefix -1", "--min-prefix"},
+      {"qft3 --distance-weight -1", "--distance-weight"},
+      {"qft3 --distance-weight nan", "--distance-weight: nan is not a number"},
+      {"qft3 --threshold nan", "--threshold"},
+      {"qft3 --keep-searching NaN", "--keep-searching"},
+      {"qft3 --cluster --rank-timeout nan", "--rank-timeout"},
       {"qft3 --no-delete=maybe", "--no-delete"},
       {"--benchmark --qasm x.qasm", "--benchmark"},
       {"qft3 --gate cnot", "--gate: 'cnot' is not a two-qubit gate qsearch knows (cx, cz, iswap, "

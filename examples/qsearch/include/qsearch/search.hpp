@@ -58,6 +58,8 @@ struct search_options {
   /// for this multiple of the candidates it took to find it, taken as at least 100 (or until no
   /// node can lead to one).
   double keep_searching = 1;
+  /// A*'s priority is this times d plus the two-qubit gate count.
+  double distance_weight = 10;
   /// Nodes expanded together (their children are evaluated in one parallel map).
   int beam = 1;
   /// Called after each expansion, from whichever worker runs the search.

@@ -23,12 +23,12 @@ namespace search_detail {
 
 // A new layer's parameters in a warm start (see warm_child_start).
 constexpr double warm_layer_scale = 0.01;
-// Qsearch's A* weight of the distance against the two-qubit gate count.
-constexpr double distance_weight = 10;
 // The search for a smaller solution gets at least keep_searching times this many candidates: a
 // solution found within a few dozen leaves few to look further with.
 constexpr long min_budget_nodes = 100;
-// An edge is not offered again after this many consecutive two-qubit gates on it.
+// An edge is not offered again after this many consecutive two-qubit gates on it (three CNOTs
+// make any two-qubit unitary), unless it is the only edge: then a failed instantiation of three
+// has no other way on, and the deletion pass takes the extra gates off again.
 constexpr int max_consecutive_repeats = 3;
 
 inline std::uint64_t hash_matrix(const matrix& m) {
@@ -63,6 +63,8 @@ struct candidate {
   // Start 0's point; empty: every start is random.
   std::vector<double> warm_start;
   int index; // position in its map
+  // Numbers its starts' random points: a candidate tried again gets starts it has not had.
+  int first_start = 0;
 };
 
 struct evaluation {
@@ -74,7 +76,9 @@ struct node {
   structure shape;
   std::vector<double> parameters;
   double distance;
-  double priority() const { return distance_weight * distance + shape.two_qubit_count(); }
+  double priority(double distance_weight) const {
+    return distance_weight * distance + shape.two_qubit_count();
+  }
 };
 
 struct search_context {
@@ -108,7 +112,7 @@ inline std::vector<double> start_point(const candidate& c, const search_context&
   if (start == 0 && !c.warm_start.empty()) {
     return c.warm_start;
   }
-  splitmix64 random(start_random(c.shape, context, start));
+  splitmix64 random(start_random(c.shape, context, c.first_start + start));
   return random_angles(static_cast<std::size_t>(c.shape.parameter_count()), random);
 }
 
@@ -175,7 +179,7 @@ inline std::vector<coupling_edge> offered_edges(const structure& s,
   for (const coupling_edge& e : topology) {
     const auto& layers = s.layers;
     const bool repeated_too_often =
-        layers.size() >= max_consecutive_repeats &&
+        topology.size() > 1 && layers.size() >= max_consecutive_repeats &&
         std::all_of(layers.end() - max_consecutive_repeats, layers.end(),
                     [&](const coupling_edge& last) { return last == e; });
     if (!repeated_too_often) {
@@ -327,9 +331,10 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
     node n;
     long sequence;
   };
-  const auto later = [](const queued& a, const queued& b) {
-    if (a.n.priority() != b.n.priority()) {
-      return a.n.priority() > b.n.priority();
+  const double weight = options.distance_weight;
+  const auto later = [weight](const queued& a, const queued& b) {
+    if (a.n.priority(weight) != b.n.priority(weight)) {
+      return a.n.priority(weight) > b.n.priority(weight);
     }
     return a.sequence > b.sequence;
   };
@@ -340,6 +345,14 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
   // LEAP: the (layers, d) of each new best, and the layers of the last frozen prefix.
   std::vector<std::pair<int, double>> bests;
   int prefix_layers = 0;
+  // Every unsolved candidate: after a solution, those that could beat it are tried again with
+  // new starts once no node is left to expand.
+  struct tried_candidate {
+    structure shape;
+    double distance;
+    int attempts;
+  };
+  std::vector<tried_candidate> tried;
 
   std::vector<candidate> candidates{{structure{qubits, options.layers, {}, options.gate}, {}, 0}};
   std::vector<node> expanded;
@@ -360,6 +373,11 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
         // the later ones were cancelled.
         solution = std::move(child);
         break;
+      }
+      const int attempts = candidates[i].first_start / options.multistarts + 1;
+      tried.push_back({child.shape, child.distance, attempts});
+      if (attempts > 1) {
+        continue; // a candidate tried again was expanded before, or never will be
       }
       if (!best || child.distance < best->distance) {
         const bool leap = qubits >= options.leap_qubits || result.nodes >= options.leap_after_nodes;
@@ -411,6 +429,29 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
     }
     std::ranges::stable_sort(expanded, {}, [](const node& n) { return n.shape.two_qubit_count(); });
     candidates.clear();
+    if (expanded.empty() && solved) {
+      // A lone start (or a few) can miss a circuit that exists: the budget left goes to the
+      // closest candidates that could still beat the solution, each with starts it has not had,
+      // as many at a time as an expansion has children.
+      std::erase_if(
+          tried, [&](const tried_candidate& t) { return t.shape.two_qubit_count() > max_layers; });
+      std::ranges::stable_sort(
+          tried, {}, [](const tried_candidate& t) { return std::pair(t.attempts, t.distance); });
+      const auto batch =
+          std::min(tried.size(), static_cast<std::size_t>(options.beam) * options.topology.size());
+      for (std::size_t i = 0; i < batch; ++i) {
+        candidates.push_back({std::move(tried[i].shape),
+                              {},
+                              static_cast<int>(i),
+                              tried[i].attempts * options.multistarts});
+      }
+      tried.erase(tried.begin(), tried.begin() + static_cast<std::ptrdiff_t>(batch));
+      std::ranges::stable_sort(candidates, {},
+                               [](const candidate& c) { return c.shape.two_qubit_count(); });
+      for (std::size_t i = 0; i < candidates.size(); ++i) {
+        candidates[i].index = static_cast<int>(i);
+      }
+    }
     for (const node& parent : expanded) {
       for (const coupling_edge& e : offered_edges(parent.shape, options.topology)) {
         structure child = parent.shape;
