@@ -162,6 +162,8 @@ enum class codec_kind { none, fields, string, vector, optional, tuple_like, arra
 
 // How the primary codec handles T, in order of precedence.
 template <class T> consteval codec_kind codec_kind_of() {
+  // The chain is ordered by precedence, so its first and last branches both say none.
+  // NOLINTNEXTLINE(bugprone-branch-clone)
   if constexpr (std::is_const_v<T> || std::is_volatile_v<T> || std::is_reference_v<T>) {
     return codec_kind::none;
   } else if constexpr (has_codec_fields<T>) {

@@ -147,10 +147,13 @@ struct task_access {
 /// A task does nothing until it is awaited (`co_await std::move(t)` or `co_await make_task()`),
 /// handed to `yt::sync_wait` or `yt::when_all`, or returned by the function a `yt::taskmap` calls.
 /// Awaiting a task runs it on the awaiting worker by symmetric transfer, so long chains of awaits
-/// do not grow the stack, and resumes the awaiter with its result.
+/// do not grow the stack, and resumes the awaiter with its result. Only rvalues can be awaited,
+/// which makes the single use explicit: `co_await t` on an lvalue does not compile. `T` may be a
+/// move-only type, but not a reference (return a pointer or a `std::reference_wrapper`).
 ///
 /// **Exceptions.** An exception that escapes the coroutine body is stored and rethrown from the
-/// `co_await` (or from `sync_wait`/`map`).
+/// `co_await` (or from `sync_wait`/`map`). Awaiting an empty (moved-from) task throws
+/// `yt::usage_error`.
 ///
 /// **Lifetime.** Move-only; destroying a task that was never started destroys its frame and the
 /// arguments stored in it. Arguments a coroutine takes by reference must outlive the task: take

@@ -173,10 +173,20 @@ private:
 /// The first task starts on the awaiting worker at once; the others are left for idle workers to
 /// steal and are otherwise run by the same worker next, in order. The awaiting task suspends and
 /// resumes when the last child finishes. A `task<void>` contributes a `std::monostate`.
+/// `when_all()` with no tasks yields an empty tuple without suspending.
+///
+/// **Ordering.** The tuple is in argument order.
 ///
 /// **Exceptions.** After a child throws, children that have not started are skipped; once all
 /// started children have finished, the exception of the first failed child in argument order is
-/// rethrown.
+/// rethrown. Passing an empty (moved-from) task throws `yt::usage_error` from `when_all` itself
+/// (its other tasks are destroyed unstarted); awaiting the result outside an executor, or a second
+/// time, throws it from the `co_await`.
+///
+/// **Lifetime.** The awaitable owns the tasks, and with them their frames and results, until the
+/// `co_await` expression ends.
+///
+/// **Thread safety.** The children may run concurrently on different workers.
 ///
 /// **Complexity.** No allocation besides the children's frames; one deque push and pop per child
 /// after the first, and no atomic read-modify-write unless a child is stolen or finishes on
