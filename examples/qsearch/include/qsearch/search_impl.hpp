@@ -345,12 +345,11 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
   // LEAP: the (layers, d) of each new best, and the layers of the last frozen prefix.
   std::vector<std::pair<int, double>> bests;
   int prefix_layers = 0;
-  // Every unsolved candidate: after a solution, those that could beat it are tried again with
-  // new starts once no node is left to expand.
+  // Unsolved candidates: after a solution, those one two-qubit gate short of it are tried once
+  // more, with new starts, when no node is left to expand.
   struct tried_candidate {
     structure shape;
     double distance;
-    int attempts;
   };
   std::vector<tried_candidate> tried;
 
@@ -374,11 +373,10 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
         solution = std::move(child);
         break;
       }
-      const int attempts = candidates[i].first_start / options.multistarts + 1;
-      tried.push_back({child.shape, child.distance, attempts});
-      if (attempts > 1) {
+      if (candidates[i].first_start > 0) {
         continue; // a candidate tried again was expanded before, or never will be
       }
+      tried.push_back({child.shape, child.distance});
       if (!best || child.distance < best->distance) {
         const bool leap = qubits >= options.leap_qubits || result.nodes >= options.leap_after_nodes;
         const bool freeze = leap && options.min_prefix_layers > 0 &&
@@ -431,19 +429,17 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
     candidates.clear();
     if (expanded.empty() && solved) {
       // A lone start (or a few) can miss a circuit that exists: the budget left goes to the
-      // closest candidates that could still beat the solution, each with starts it has not had,
-      // as many at a time as an expansion has children.
+      // candidates that would be the next smaller solution, closest first, each with starts it
+      // has not had, as many at a time as an expansion has children. Fewer gates than that
+      // rarely solve where the count above did not: retrying them measured only cost.
       std::erase_if(
-          tried, [&](const tried_candidate& t) { return t.shape.two_qubit_count() > max_layers; });
-      std::ranges::stable_sort(
-          tried, {}, [](const tried_candidate& t) { return std::pair(t.attempts, t.distance); });
+          tried, [&](const tried_candidate& t) { return t.shape.two_qubit_count() != max_layers; });
+      std::ranges::stable_sort(tried, {}, &tried_candidate::distance);
       const auto batch =
           std::min(tried.size(), static_cast<std::size_t>(options.beam) * options.topology.size());
       for (std::size_t i = 0; i < batch; ++i) {
-        candidates.push_back({std::move(tried[i].shape),
-                              {},
-                              static_cast<int>(i),
-                              tried[i].attempts * options.multistarts});
+        candidates.push_back(
+            {std::move(tried[i].shape), {}, static_cast<int>(i), options.multistarts});
       }
       tried.erase(tried.begin(), tried.begin() + static_cast<std::ptrdiff_t>(batch));
       std::ranges::stable_sort(candidates, {},
