@@ -127,8 +127,9 @@ template <class T, std::size_t N> inline constexpr bool is_std_span_v<std::span<
 
 // Trivially copyable types that still refer to memory of the sending process.
 template <class T>
-concept refers_to_memory = std::is_pointer_v<T> || std::is_member_pointer_v<T> ||
-    std::is_null_pointer_v<T> || is_specialization_v<T, std::basic_string_view> || is_std_span_v<T>;
+concept refers_to_memory =
+    std::is_pointer_v<T> || std::is_member_pointer_v<T> || std::is_null_pointer_v<T> ||
+    is_specialization_v<T, std::basic_string_view> || is_std_span_v<T>;
 
 template <class T>
 concept bytewise_codable =
@@ -146,7 +147,7 @@ concept eigen_dense = std::default_initializable<T> && requires(T& matrix) {
 
 template <class T>
 concept has_codec_fields = std::default_initializable<T> && requires(T& value) {
-  {codec_fields(value)};
+  { codec_fields(value) };
   requires is_specialization_v<decltype(codec_fields(value)), std::tuple>;
 };
 
@@ -199,8 +200,9 @@ template <class T> T decode_bytewise(byte_reader& reader) {
 template <class T> struct codec {
   static constexpr detail::codec_kind kind = detail::codec_kind_of<T>();
 
-  static void encode(byte_writer& writer,
-                     const T& value) requires(kind != detail::codec_kind::none) {
+  static void encode(byte_writer& writer, const T& value)
+    requires(kind != detail::codec_kind::none)
+  {
     using detail::codec_kind;
     if constexpr (kind == codec_kind::fields) {
       // codec_fields takes T& so that one function serves both directions; encoding only reads.
@@ -248,7 +250,9 @@ template <class T> struct codec {
     }
   }
 
-  static T decode(byte_reader& reader) requires(kind != detail::codec_kind::none) {
+  static T decode(byte_reader& reader)
+    requires(kind != detail::codec_kind::none)
+  {
     using detail::codec_kind;
     if constexpr (kind == codec_kind::fields) {
       T value{};

@@ -20,10 +20,10 @@ namespace yt {
 /// }
 /// ```
 template <class Executor>
-concept executor = requires(Executor& executor, task<int> work, int (*fn)(int),
-                            const std::vector<int>& inputs) {
-  { executor.sync_wait(std::move(work)) } -> std::same_as<int>;
-  { executor.map(fn, inputs) } -> std::same_as<std::vector<int>>;
-};
+concept executor =
+    requires(Executor& executor, task<int> work, int (*fn)(int), const std::vector<int>& inputs) {
+      { executor.sync_wait(std::move(work)) } -> std::same_as<int>;
+      { executor.map(fn, inputs) } -> std::same_as<std::vector<int>>;
+    };
 
 } // namespace yt

@@ -39,12 +39,10 @@ template <class R, class Arg>
 struct remote_signature<R (*)(Arg) noexcept> : remote_signature<R (*)(Arg)> {};
 
 template <class Fn>
-concept remote_callable = requires {
-  typename remote_signature<Fn>::argument;
-}
-&&encodable<typename remote_signature<Fn>::argument> &&
-    (std::is_void_v<typename remote_signature<Fn>::result> ||
-     encodable<typename remote_signature<Fn>::result>);
+concept remote_callable = requires { typename remote_signature<Fn>::argument; } &&
+                          encodable<typename remote_signature<Fn>::argument> &&
+                          (std::is_void_v<typename remote_signature<Fn>::result> ||
+                           encodable<typename remote_signature<Fn>::result>);
 
 // A registered function: its stable name, its type (checked across processes), its identity
 // in this process, and a coroutine that decodes the argument, runs it and encodes the result.
@@ -178,7 +176,7 @@ template <class F> [[nodiscard]] const remote_entry* find_remote(const F& fn) {
 /// YT_REMOTE(simulate);                           // or: yt::remote<&simulate>("simulate");
 /// ```
 template <auto Fn>
-requires detail::remote_callable<decltype(Fn)>
+  requires detail::remote_callable<decltype(Fn)>
 const detail::remote_entry& remote(std::string_view name) {
   return detail::remote_registry::instance().add({std::string(name), typeid(decltype(Fn)).name(),
                                                   detail::function_identity(Fn),

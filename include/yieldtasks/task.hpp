@@ -87,7 +87,7 @@ protected:
 template <class T> class task_promise_storage : public task_promise_base {
 public:
   template <class U = T>
-  requires std::convertible_to<U&&, T>
+    requires std::convertible_to<U&&, T>
   void return_value(U&& value) noexcept(std::is_nothrow_constructible_v<T, U&&>) {
     m_value.emplace(std::forward<U>(value));
   }

@@ -43,8 +43,8 @@ namespace yt {
 /// }
 /// ```
 template <class F, std::ranges::input_range Range>
-requires detail::taskmap_function<
-    F, typename detail::indexed_range<std::views::all_t<Range>>::reference>
+  requires detail::taskmap_function<
+      F, typename detail::indexed_range<std::views::all_t<Range>>::reference>
 [[nodiscard]] auto taskmap(F&& fn, Range&& range) {
   return detail::taskmap_awaitable<F, std::views::all_t<Range>>(
       std::forward<F>(fn), std::views::all(std::forward<Range>(range)));

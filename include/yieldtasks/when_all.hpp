@@ -85,8 +85,7 @@ private:
     [&]<std::size_t... I>(std::index_sequence<I...> /*indices*/) {
       static_cast<void>(
           ((index == I && (found = &task_access::frame(std::get<I>(m_tasks)).promise())) || ...));
-    }
-    (std::index_sequence_for<Ts...>{});
+    }(std::index_sequence_for<Ts...>{});
     return *found;
   }
 

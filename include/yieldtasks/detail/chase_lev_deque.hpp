@@ -27,8 +27,8 @@
 namespace yt::detail {
 
 template <class T>
-requires std::is_trivially_copyable_v<T> &&
-    std::atomic<T>::is_always_lock_free class chase_lev_deque {
+  requires std::is_trivially_copyable_v<T> && std::atomic<T>::is_always_lock_free
+class chase_lev_deque {
 public:
   explicit chase_lev_deque(std::size_t capacity = YT_DEQUE_INITIAL_CAPACITY) {
     m_rings.push_back(std::make_unique<ring>(round_up_to_power_of_two(capacity)));

@@ -55,7 +55,8 @@ concept taskmap_function = std::invocable<F&, Reference> || takes_stop_source<F,
 // A map a cluster backend may run in other processes: its function is a plain function whose
 // argument and result have a codec (whether it is registered is known only at run time).
 template <class F, class Reference>
-concept remote_capable = std::is_pointer_v<std::decay_t<F>> &&
+concept remote_capable =
+    std::is_pointer_v<std::decay_t<F>> &&
     std::is_function_v<std::remove_pointer_t<std::decay_t<F>>> &&
     remote_callable<std::decay_t<F>> &&
     std::convertible_to<Reference, typename remote_signature<std::decay_t<F>>::argument>;

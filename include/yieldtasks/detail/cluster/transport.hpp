@@ -166,9 +166,7 @@ public:
     return any;
   }
 
-  [[nodiscard]] bool sending() const noexcept {
-    return !m_sends.empty();
-  }
+  [[nodiscard]] bool sending() const noexcept { return !m_sends.empty(); }
 
   // Gives up the sends to a lost rank. Their buffers are kept to the end, since MPI may still
   // read them.
