@@ -8,12 +8,12 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <fstream>
 #include <limits>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <system_error>
 #include <type_traits>
 #include <unistd.h>
 #include <variant>
@@ -126,7 +126,7 @@ yt::task<report> synthesize(job j, progress_state* progress) {
     j.options.progress = [&j, &line = progress->line](const qs::search_progress& p) {
       line.show(fmt::format("{}: {} {}, best d {:.2e}, {} nodes, {:.0f} nodes/s", j.name, p.cnots,
                             plural(j.options.gate), p.best_distance, p.nodes,
-                            p.seconds > 0 ? p.nodes / p.seconds : 0.0));
+                            p.seconds > 0 ? static_cast<double>(p.nodes) / p.seconds : 0.0));
     };
   }
   const int qubits = static_cast<int>(std::lround(std::log2(j.unitary.rows())));
@@ -553,16 +553,16 @@ job_list build_jobs(const command& c) {
 void open_output(std::ofstream& out, const std::string& path) {
   out.open(path);
   if (!out) {
-    throw qs::input_error(
-        fmt::format("{}: cannot write the circuit: {}", path, std::strerror(errno)));
+    throw qs::input_error(fmt::format("{}: cannot write the circuit: {}", path,
+                                      std::generic_category().message(errno)));
   }
 }
 
 void write_output(std::ofstream& out, const std::string& path, const std::string& text) {
   out << text;
   if (!out.flush()) {
-    throw qs::input_error(
-        fmt::format("{}: cannot write the circuit: {}", path, std::strerror(errno)));
+    throw qs::input_error(fmt::format("{}: cannot write the circuit: {}", path,
+                                      std::generic_category().message(errno)));
   }
 }
 
@@ -578,7 +578,7 @@ template <class Executor> constexpr bool is_cluster = false;
 template <class BeforeWork, class Work>
 std::string run_on_executor(const run_settings& s, int argc, char** argv, BeforeWork before_work,
                             Work work) {
-  const std::string threads = fmt::format("{} thread{}", s.threads, s.threads == 1 ? "" : "s");
+  std::string threads = fmt::format("{} thread{}", s.threads, s.threads == 1 ? "" : "s");
   if (s.cluster) {
 #ifdef QSEARCH_WITH_MPI
     yt::cluster_options options{.threads = s.threads, .journal = s.journal_file};

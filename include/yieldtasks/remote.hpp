@@ -193,4 +193,4 @@ const detail::remote_entry& remote(std::string_view name) {
 /// namespace scope; see `yt::remote`.
 #define YT_REMOTE(fn)                                                                              \
   [[maybe_unused]] static const ::yt::detail::remote_entry& YT_DETAIL_CONCAT(                      \
-      yt_remote_registration_, __COUNTER__) = ::yt::remote<&fn>(#fn)
+      yt_remote_registration_, __COUNTER__) = ::yt::remote<&(fn)>(#fn)

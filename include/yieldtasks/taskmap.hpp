@@ -14,21 +14,37 @@ namespace yt {
 /// itself await nested maps, to any depth). Awaiting yields `std::vector<R>` with the results **in
 /// input order**, or nothing when `R` is `void`. If `fn` also accepts a `yt::stop_source` as its
 /// second argument, the map is cancellable and yields `std::vector<std::optional<R>>`, with
-/// `std::nullopt` for items skipped after a stop request.
+/// `std::nullopt` for items skipped after a stop request; if `fn` accepts both forms, the one with
+/// the `stop_source` is used. `R` may be move-only, `bool`, or lack a default constructor. An empty
+/// range yields an empty vector without suspending.
 ///
 /// The awaiting task **suspends**: its worker thread goes on with the items (and any other work),
 /// other workers steal items, and the task resumes, on whichever worker finishes the last item.
 /// No thread ever blocks waiting for the items, so nested maps use the same workers.
 ///
-/// **Exceptions.** If items throw, the first exception is rethrown from the `co_await` once every
-/// item that had started has finished; items that had not started are skipped, and the other
-/// exceptions are dropped.
+/// **Ordering.** On a `yt::thread_pool`, items start and finish in no particular order. On a
+/// `yt::inline_executor`, items start in input order, and an item that awaits a nested map runs
+/// that map to completion before the next item starts.
+///
+/// **Exceptions.** If items throw, the first exception (first in time; on a `yt::inline_executor`,
+/// the lowest failing index) is rethrown from the `co_await` once every item that had started has
+/// finished; items that had not started are skipped, and the other exceptions are dropped. An
+/// exception `fn` throws instead of returning its task counts as that item's, and so does a
+/// `yt::usage_error` for an empty task. The map may be stored and awaited later, but only once: a
+/// second `co_await` throws `yt::usage_error`, as does awaiting a non-empty map in a coroutine
+/// that no yieldtasks executor runs.
 ///
 /// **Lifetime.** An lvalue range is referenced and must outlive the `co_await`; an rvalue range
 /// (a temporary container, a view) is moved into the awaitable and lives until the `co_await`
 /// ends. `fn` is referenced if an lvalue, otherwise moved in. Items receive references to the
-/// elements (for ranges that yield references), valid until the map completes. g++ 12 rejects a
-/// braced temporary inside `co_await` ("array used as initializer"): name the container first.
+/// elements (for ranges that yield references), valid until the map completes. A single-pass
+/// input range (such as `std::views::istream`) is read into a vector of values when `taskmap` is
+/// called, and items receive references into that vector. g++ 12 rejects a braced temporary
+/// inside `co_await` ("array used as initializer"): name the container first.
+///
+/// **Thread safety.** `fn` is called concurrently from several workers, on the same object (it is
+/// not copied per item) and through a non-const access path: its call operator must be safe to
+/// call concurrently.
 ///
 /// **Complexity.** Plain items: O(log N) deque operations when no worker steals, one per steal
 /// otherwise; besides the result vector, each split allocates a small job from a per-thread cache.

@@ -432,7 +432,8 @@ int structure::parameter_count() const {
 
 std::vector<operation> compile(const structure& s) {
   std::vector<operation> ops;
-  ops.reserve(static_cast<std::size_t>(s.qubits + 3 * s.two_qubit_count()));
+  ops.reserve(static_cast<std::size_t>(s.qubits) +
+              3 * static_cast<std::size_t>(s.two_qubit_count()));
   for (int q = 0; q < s.qubits; ++q) {
     ops.push_back({operation::kind::u3, q, q, 3 * q});
   }

@@ -230,7 +230,7 @@ double unitary_cost::gradient(std::span<double> gradient) {
     apply_left(e, n, bit, m_gates[k].adjoint());
     const matrix2 r = reduce(e, n, bit);
     for (int j = 0; j < qs::parameter_count(op.type); ++j) {
-      gradient[static_cast<std::size_t>(op.parameter + j)] =
+      gradient[static_cast<std::size_t>(op.parameter) + static_cast<std::size_t>(j)] =
           (scale * contract(m_derivatives[3 * k + static_cast<std::size_t>(j)], r)).real();
     }
     if (k > 0) {

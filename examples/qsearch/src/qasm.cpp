@@ -5,7 +5,6 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
-#include <cstring>
 #include <deque>
 #include <filesystem>
 #include <fstream>
@@ -1181,7 +1180,8 @@ qasm_program read_qasm_file(const std::string& path) {
     }
     file.open(path, std::ios::binary);
     if (!file) {
-      throw input_error(fmt::format("{}: cannot open: {}", path, std::strerror(errno)));
+      throw input_error(
+          fmt::format("{}: cannot open: {}", path, std::generic_category().message(errno)));
     }
   }
   std::istream& in = standard_input ? std::cin : file;

@@ -11,6 +11,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string_view>
+#include <system_error>
 #include <vector>
 
 #include <fmt/format.h>
@@ -83,7 +84,8 @@ npy_header_span locate_npy_header(std::string_view bytes, const std::filesystem:
 std::string read_capped(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
-    throw input_error(fmt::format("{}: cannot open: {}", file_name(file), std::strerror(errno)));
+    throw input_error(fmt::format("{}: cannot open: {}", file_name(file),
+                                  std::generic_category().message(errno)));
   }
   std::string bytes(12, '\0');
   in.read(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -497,7 +499,7 @@ matrix read_unitary(const std::filesystem::path& file) {
     throw input_error(fmt::format("{}: is a directory", file_name(file)));
   }
   const std::string bytes = read_capped(file);
-  const matrix u = is_npy(bytes) ? parse_npy(bytes, file) : parse_text(bytes, file);
+  matrix u = is_npy(bytes) ? parse_npy(bytes, file) : parse_text(bytes, file);
   validate_unitary(u, file_name(file));
   return u;
 }

@@ -4,11 +4,11 @@
 #include <array>
 #include <cerrno>
 #include <cstddef>
-#include <cstring>
 #include <istream>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 #include <fmt/format.h>
 
@@ -42,7 +42,8 @@ inline void read_bounded(std::istream& in, std::string& bytes, std::string_view 
     refuse_binary(from);
   }
   if (in.bad()) {
-    throw input_error(fmt::format("{}: cannot read: {}", name, std::strerror(errno)));
+    throw input_error(
+        fmt::format("{}: cannot read: {}", name, std::generic_category().message(errno)));
   }
   if (bytes.size() > limit) {
     throw input_error(fmt::format("{}: larger than {} bytes, {}", name, limit, too_large));

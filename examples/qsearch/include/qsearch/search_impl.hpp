@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <cstddef>
 #include <cstring>
 #include <optional>
 #include <ranges>
@@ -236,8 +237,8 @@ inline bool behind_trend(const std::vector<std::pair<int, double>>& bests, int l
 
 inline std::vector<double> without_layer(const structure& s, std::vector<double> parameters,
                                          int layer) {
-  const int per_layer = layer_parameter_count(s.kind, s.entangler);
-  const auto first = parameters.begin() + 3 * s.qubits + layer * per_layer;
+  const std::ptrdiff_t per_layer = layer_parameter_count(s.kind, s.entangler);
+  const auto first = parameters.begin() + 3 * std::ptrdiff_t{s.qubits} + layer * per_layer;
   parameters.erase(first, first + per_layer);
   return parameters;
 }

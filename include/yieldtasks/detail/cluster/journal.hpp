@@ -68,7 +68,7 @@ public:
     }
     m_file = std::fopen(m_path.c_str(), "ab");
     if (m_file == nullptr) {
-      fail(std::string("cannot open it for appending: ") + std::strerror(errno));
+      fail(std::string("cannot open it for appending: ") + std::generic_category().message(errno));
     }
     if (!m_has_header) {
       const std::string header = header_bytes();
@@ -163,7 +163,7 @@ private:
   void load() {
     std::ifstream in(m_path, std::ios::binary);
     if (!in) {
-      fail(std::string("cannot open it for reading: ") + std::strerror(errno));
+      fail(std::string("cannot open it for reading: ") + std::generic_category().message(errno));
     }
     const std::string contents((std::istreambuf_iterator<char>(in)),
                                std::istreambuf_iterator<char>());
@@ -313,13 +313,13 @@ private:
 
   void write(const void* data, std::size_t size) {
     if (std::fwrite(data, 1, size, m_file) != size) {
-      fail(std::string("cannot write to it: ") + std::strerror(errno));
+      fail(std::string("cannot write to it: ") + std::generic_category().message(errno));
     }
   }
 
   void flush() {
     if (std::fflush(m_file) != 0) {
-      fail(std::string("cannot write to it: ") + std::strerror(errno));
+      fail(std::string("cannot write to it: ") + std::generic_category().message(errno));
     }
   }
 

@@ -36,6 +36,9 @@ protected:
 // At most one is active per process; taskmap asks it only for maps of registered functions.
 class map_distributor {
 public:
+  map_distributor(const map_distributor&) = delete;
+  map_distributor& operator=(const map_distributor&) = delete;
+
   // The active distributor if it takes the maps awaited by the coroutine `frame`, else null.
   [[nodiscard]] static map_distributor* for_frame(void* frame) noexcept {
     // acquire: pairs with the release in activate, so the distributor is fully built.
@@ -48,8 +51,6 @@ public:
 
 protected:
   map_distributor() = default;
-  map_distributor(const map_distributor&) = delete;
-  map_distributor& operator=(const map_distributor&) = delete;
   ~map_distributor() = default;
 
   [[nodiscard]] virtual bool takes_maps_of(void* frame) const noexcept = 0;
