@@ -346,8 +346,9 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
   // LEAP: the (layers, d) of each new best, and the layers of the last frozen prefix.
   std::vector<std::pair<int, double>> bests;
   int prefix_layers = 0;
-  // Unsolved candidates: after a solution, those one two-qubit gate short of it are tried once
-  // more, with new starts, when no node is left to expand.
+  // With a lone start, unsolved candidates: after a solution, those one two-qubit gate short of
+  // it are tried once more, with a new start, when no node is left to expand.
+  const bool retries = options.multistarts == 1;
   struct tried_candidate {
     structure shape;
     double distance;
@@ -377,7 +378,9 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
       if (candidates[i].first_start > 0) {
         continue; // a candidate tried again was expanded before, or never will be
       }
-      tried.push_back({child.shape, child.distance});
+      if (retries) {
+        tried.push_back({child.shape, child.distance});
+      }
       if (!best || child.distance < best->distance) {
         const bool leap = qubits >= options.leap_qubits || result.nodes >= options.leap_after_nodes;
         const bool freeze = leap && options.min_prefix_layers > 0 &&
@@ -428,11 +431,12 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
     }
     std::ranges::stable_sort(expanded, {}, [](const node& n) { return n.shape.two_qubit_count(); });
     candidates.clear();
-    if (expanded.empty() && solved) {
-      // A lone start (or a few) can miss a circuit that exists: the budget left goes to the
-      // candidates that would be the next smaller solution, closest first, each with starts it
-      // has not had, as many at a time as an expansion has children. Fewer gates than that
-      // rarely solve where the count above did not: retrying them measured only cost.
+    if (expanded.empty() && solved && retries) {
+      // A lone start can miss a circuit that exists: the budget left goes to the candidates that
+      // would be the next smaller solution, closest first, each with a start it has not had, as
+      // many at a time as an expansion has children. Fewer gates than that rarely solve where
+      // the count above did not: retrying them measured only cost. With 8 starts the retries
+      // added 40 % candidates to `qsearch --benchmark` and changed no count.
       std::erase_if(
           tried, [&](const tried_candidate& t) { return t.shape.two_qubit_count() != max_layers; });
       std::ranges::stable_sort(tried, {}, &tried_candidate::distance);
