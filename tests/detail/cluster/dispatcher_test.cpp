@@ -1,6 +1,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <exception>
+#include <initializer_list>
 #include <optional>
 #include <set>
 #include <span>
@@ -96,6 +97,20 @@ public:
 const yt::detail::remote_entry times_ten{"times_ten", "i(i)", nullptr, nullptr};
 const std::vector<const yt::detail::remote_entry*> registry{&times_ten};
 
+// Answers the oldest item of each of `ranks` that has one, then dispatches, until `map` is done.
+void answer_until_finished(recording_outbox& outbox, yt::detail::dispatcher& dispatch,
+                           const counted_map& map, std::initializer_list<int> ranks) {
+  for (int turn = 0; map.finishes == 0; ++turn) {
+    REQUIRE(turn < 100);
+    for (const int rank : ranks) {
+      if (!outbox.in_flight[static_cast<std::size_t>(rank)].empty()) {
+        outbox.answer_oldest(dispatch, rank);
+      }
+    }
+    dispatch.dispatch();
+  }
+}
+
 void require_each_item_once(const recording_outbox& outbox, std::size_t size) {
   std::multiset<std::size_t> indices;
   for (const sent_item& item : outbox.sent) {
@@ -178,15 +193,7 @@ TEST_CASE("dispatcher sends a lost rank's items to the others first and ignores 
   dispatch.answered(1, on_lost_rank.map, on_lost_rank.index, item_status::ok, yt::encode(-1));
   outbox.in_flight[1].clear();
 
-  for (int turn = 0; map.finishes == 0; ++turn) {
-    REQUIRE(turn < 100);
-    for (const int rank : {0, 2}) {
-      if (!outbox.in_flight[static_cast<std::size_t>(rank)].empty()) {
-        outbox.answer_oldest(dispatch, rank);
-      }
-    }
-    dispatch.dispatch();
-  }
+  answer_until_finished(outbox, dispatch, map, {0, 2});
 
   for (std::size_t i = 0; i < 6; ++i) {
     REQUIRE(map.results[i] == static_cast<int>(i) * 10);
@@ -263,14 +270,7 @@ TEST_CASE("dispatcher takes journaled results instead of sending their items", "
   for (const sent_item& item : outbox.sent) {
     REQUIRE(item.index >= 2);
   }
-  while (map.finishes == 0) {
-    for (const int rank : {0, 1}) {
-      if (!outbox.in_flight[static_cast<std::size_t>(rank)].empty()) {
-        outbox.answer_oldest(dispatch, rank);
-      }
-    }
-    dispatch.dispatch();
-  }
+  answer_until_finished(outbox, dispatch, map, {0, 1});
   for (std::size_t i = 0; i < 5; ++i) {
     REQUIRE(map.results[i] == static_cast<int>(i) * 10);
   }
