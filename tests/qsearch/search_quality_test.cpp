@@ -26,7 +26,7 @@ int count_cnots(const qs::circuit_gates& circuit) {
   return cnots;
 }
 
-// Seeds 0-9, linear topology, 16 multistarts: the CNOT count of every seed's circuit.
+// Seeds 0-9, linear topology, the default search: the CNOT count of every seed's circuit.
 std::vector<int> synthesize_seeds(yt::thread_pool& pool, const std::string& name) {
   const qs::matrix target = qs::make_target(name);
   std::vector<int> cnots;
