@@ -447,11 +447,6 @@ yt::task<search_result> search_once(Mapper mapper, matrix target, search_options
             {std::move(tried[i].shape), {}, static_cast<int>(i), options.multistarts});
       }
       tried.erase(tried.begin(), tried.begin() + static_cast<std::ptrdiff_t>(batch));
-      std::ranges::stable_sort(candidates, {},
-                               [](const candidate& c) { return c.shape.two_qubit_count(); });
-      for (std::size_t i = 0; i < candidates.size(); ++i) {
-        candidates[i].index = static_cast<int>(i);
-      }
     }
     for (const node& parent : expanded) {
       for (const coupling_edge& e : offered_edges(parent.shape, options.topology)) {
