@@ -2,6 +2,7 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <catch2/catch.hpp>
@@ -189,18 +190,17 @@ TEST_CASE("more freedom never gives more CNOTs on the built-in targets",
   }
 }
 
-TEST_CASE("LEAP with restarts and the deletion pass keep qft4 at 13 CNOTs and tfim_30_4 at 12 on "
-          "seeds 0-2",
+TEST_CASE("LEAP with restarts and the deletion pass keep qft4 at 13 CNOTs and tfim_30_4 at 12",
           "[qsearch][search][quality]") {
-  // Issue 20's targets are 13 and 11; 11 for tfim_30_4 is not reached yet.
+  // Issue 20's targets are 13 and 11; 11 for tfim_30_4 is not reached yet. One seed each, the
+  // cheapest of seeds 0-2 (24 s and 35 s on 2 cores; the others take up to 67 s), to keep CI
+  // within its budget: all three seeds give 13 and 12 (docs/qsearch.md).
   yt::thread_pool pool;
-  for (const auto& [name, most] : {std::pair<std::string, int>{"qft4", 13}, {"tfim_30_4", 12}}) {
-    const qs::matrix target = qs::make_target(name);
-    for (std::uint64_t seed = 0; seed < 3; ++seed) {
-      INFO(name << " seed " << seed);
-      qs::search_options options;
-      options.seed = seed;
-      CHECK(synthesize_checked(pool, target, options) <= most);
-    }
+  for (const auto& [name, seed, most] :
+       {std::tuple<std::string, std::uint64_t, int>{"qft4", 0, 13}, {"tfim_30_4", 2, 12}}) {
+    INFO(name << " seed " << seed);
+    qs::search_options options;
+    options.seed = seed;
+    CHECK(synthesize_checked(pool, qs::make_target(name), options) <= most);
   }
 }
