@@ -36,6 +36,8 @@ JOBS = {
     "nested_map": ["nested_map/yieldtasks", "nested_map/yieldtasks_in_task", "nested_map/tbb",
                    "nested_map/omp", "nested_map/serial"],
 }
+# (items, item_ns) of bench_flat_map (flat_map.hpp's `sizes`).
+FLAT_SIZES = [(10_000, 0), (100_000, 0), (1_000_000, 0), (10_000, 100), (100_000, 100)]
 LOADED_SUFFIX = "/leaf_us:1"
 BUSY_LOOP = ["timeout", "600", "sh", "-c", "while :; do :; done"]
 
@@ -141,9 +143,12 @@ def build_rows(samples):
     metric("fib(30) wall ms       [yt taskmap, TBB task_group]", fib_a, "wall_ns", 1e-6)
     metric("fib(30) wall ms       [yt when_all, TBB parallel_invoke]", fib_b, "wall_ns", 1e-6)
 
-    flat = {r: f"flat_map/{r}" for r in RUNTIMES}
-    metric("flat map 1e6 CPU ns/item", flat, "cpu_ns_per_item", fmt="{:.3f}")
-    metric("flat map 1e6 wall us", flat, "wall_ns", 1e-3)
+    for items, item_ns in FLAT_SIZES:
+        flat = {r: f"flat_map/{r}/items:{items}/item_ns:{item_ns}" for r in RUNTIMES}
+        what = f"flat map 1e{len(str(items)) - 1} " + ("empty" if item_ns == 0 else f"{item_ns} ns")
+        metric(f"{what}: wall us", flat, "wall_ns", 1e-3)
+        metric(f"{what}: CPU ns/item", flat, "cpu_ns_per_item",
+               fmt="{:.3f}" if item_ns == 0 else "{:.1f}")
 
     # yieldtasks twice: each map from a blocking pool.map call (as the peers are called), and
     # each map awaited inside one running task (no blocking-entry round trip per map).

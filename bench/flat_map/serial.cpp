@@ -8,15 +8,15 @@
 namespace {
 
 void flat_map_serial(benchmark::State& state) {
-  flat_map_bench::run(state, 1, [](int count) {
+  flat_map_bench::run(state, 1, [](int count, auto item) {
     std::vector<int> results(static_cast<std::size_t>(count));
     for (int i = 0; i < count; ++i) {
-      results[static_cast<std::size_t>(i)] = flat_map_bench::identity(i);
+      results[static_cast<std::size_t>(i)] = item(i);
     }
     return results;
   });
 }
 
-BENCHMARK(flat_map_serial)->Name("flat_map/serial")->Apply(yt_bench::configure);
+BENCHMARK(flat_map_serial)->Name("flat_map/serial")->Apply(flat_map_bench::sizes);
 
 } // namespace

@@ -17,12 +17,12 @@ void flat_map_tbb(benchmark::State& state) {
   const tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                                   static_cast<std::size_t>(threads));
   tbb::task_arena arena(threads);
-  flat_map_bench::run(state, threads, [&](int count) {
+  flat_map_bench::run(state, threads, [&](int count, auto item) {
     std::vector<int> results(static_cast<std::size_t>(count));
     arena.execute([&] {
       tbb::parallel_for(tbb::blocked_range<int>(0, count), [&](const tbb::blocked_range<int>& r) {
         for (int i = r.begin(); i != r.end(); ++i) {
-          results[static_cast<std::size_t>(i)] = flat_map_bench::identity(i);
+          results[static_cast<std::size_t>(i)] = item(i);
         }
       });
     });
@@ -30,6 +30,6 @@ void flat_map_tbb(benchmark::State& state) {
   });
 }
 
-BENCHMARK(flat_map_tbb)->Name("flat_map/tbb")->Apply(yt_bench::configure);
+BENCHMARK(flat_map_tbb)->Name("flat_map/tbb")->Apply(flat_map_bench::sizes);
 
 } // namespace

@@ -11,11 +11,11 @@ namespace {
 
 void flat_map_yieldtasks(benchmark::State& state) {
   yt::thread_pool pool(static_cast<std::size_t>(yt_bench::threads()));
-  flat_map_bench::run(state, yt_bench::threads(), [&](int count) {
-    return pool.map(flat_map_bench::identity, std::views::iota(0, count));
+  flat_map_bench::run(state, yt_bench::threads(), [&](int count, auto item) {
+    return pool.map(item, std::views::iota(0, count));
   });
 }
 
-BENCHMARK(flat_map_yieldtasks)->Name("flat_map/yieldtasks")->Apply(yt_bench::configure);
+BENCHMARK(flat_map_yieldtasks)->Name("flat_map/yieldtasks")->Apply(flat_map_bench::sizes);
 
 } // namespace
