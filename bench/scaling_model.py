@@ -547,13 +547,35 @@ def run_child(command):
     return json.loads(result.stdout)
 
 
+def without_job_list(selection):
+    """`selection` less its --targets or --circuits option."""
+    out = []
+    skip = False
+    for arg in selection:
+        if skip:
+            skip = False
+        elif arg in ("--targets", "--circuits"):
+            skip = True
+        elif not arg.startswith(("--targets=", "--circuits=")):
+            out.append(arg)
+    return out
+
+
+SLOWDOWNS = {
+    "processes": "P serial processes at once: their mean wall over the lone serial run's",
+    "threads": "P copies of the jobs undersubscribed on P threads of one process: CPU time over "
+               "P times the lone serial run's",
+}
+
+
 def command_validate(args):
-    """Rounds of: the tree recorded, the serial strategy, `cores` serial runs at once (the
-    busy-core slowdown: their mean wall over the serial run's), each parallel strategy; then
-    each round's prediction from its own tree and slowdown against its runs."""
+    """Rounds of: the tree recorded, the serial strategy, the busy-core slowdown measured two
+    ways (SLOWDOWNS), each parallel strategy; then each round's predictions from its own tree,
+    with each slowdown and with none, against its runs."""
     costs = load_costs(args.costs)
     selection = args.selection
     child = [args.binary, "--child"]
+    cores = str(args.cores)
     parallel = [n for n in STRATEGIES if n != "serial"]
     rounds = []
     with tempfile.TemporaryDirectory() as folder:
@@ -561,45 +583,52 @@ def command_validate(args):
         for r in range(args.rounds):
             subprocess.run([args.binary, "--record-tree", tree_path] + selection, check=True,
                            capture_output=True)
+            raw, root = load_tree(tree_path)
             runs = {"serial": run_child(child + ["serial", "--threads", "1"] + selection)}
+            alone = runs["serial"]
             together = [subprocess.Popen(child + ["serial", "--threads", "1"] + selection,
                                          stdout=subprocess.PIPE, text=True)
                         for _ in range(args.cores)]
             walls = [json.loads(p.communicate()[0])["wall"] for p in together]
-            slowdown = sum(walls) / len(walls) / runs["serial"]["wall"]
+            job_list = "--targets" if raw["workload"] == "synthesis" else "--circuits"
+            copies = run_child(child + ["undersubscribe", "--threads", cores, job_list,
+                                        ",".join(raw["names"] * args.cores)]
+                               + without_job_list(selection))
+            slowdowns = {"processes": sum(walls) / len(walls) / alone["wall"],
+                         "threads": copies["cpu"] / (args.cores * alone["cpu"])}
             for name in parallel:
-                runs[name] = run_child(child + [name, "--threads", str(args.cores)] + selection)
-            if any(run["circuits"] != runs["serial"]["circuits"] for run in runs.values()):
+                runs[name] = run_child(child + [name, "--threads", cores] + selection)
+            if any(run["circuits"] != alone["circuits"] for run in runs.values()):
                 sys.exit("the strategies disagree on the circuits")
-            raw, root = load_tree(tree_path)
-            rounds.append({
-                "tree_wall": raw["wall_ns"] * NS, "slowdown": slowdown,
-                "measured": {n: run["wall"] for n, run in runs.items()},
-                "cpu": {n: run["cpu"] for n, run in runs.items()},
-                "predicted": predict(root, args.cores, costs, slowdown),
-                "predicted_without_slowdown": predict(root, args.cores, costs)})
-            print(f"round {r + 1}: tree {rounds[-1]['tree_wall']:.3f} s, slowdown "
-                  f"{slowdown:.3f}, " + ", ".join(f"{n} {w:.3f}" for n, w in
-                                                  rounds[-1]["measured"].items()),
+            predicted = {way: predict(root, args.cores, costs, f) for way, f in slowdowns.items()}
+            predicted["none"] = predict(root, args.cores, costs)
+            rounds.append({"tree_wall": raw["wall_ns"] * NS, "slowdowns": slowdowns,
+                           "measured": {n: run["wall"] for n, run in runs.items()},
+                           "cpu": {n: run["cpu"] for n, run in runs.items()},
+                           "predicted": predicted})
+            print(f"round {r + 1}: tree {rounds[-1]['tree_wall']:.3f} s, slowdowns "
+                  + ", ".join(f"{w} {f:.3f}" for w, f in slowdowns.items()) + "; "
+                  + ", ".join(f"{n} {w:.3f}" for n, w in rounds[-1]["measured"].items()),
                   file=sys.stderr)
 
-    def median(values):
-        return statistics.median(values)
-
-    print(f"{args.cores} cores, {args.rounds} rounds, job selection {' '.join(selection) or '(default)'}"
-          f"; busy-core slowdown median {median([r['slowdown'] for r in rounds]):.3f} "
-          f"(range {min(r['slowdown'] for r in rounds):.3f}-{max(r['slowdown'] for r in rounds):.3f})")
+    median = statistics.median
+    print(f"{args.cores} cores, {args.rounds} rounds, job selection "
+          f"{' '.join(selection) or '(default)'}; busy-core slowdowns (median, range):")
+    for way, how in SLOWDOWNS.items():
+        values = [r["slowdowns"][way] for r in rounds]
+        print(f"  {way} {median(values):.3f} ({min(values):.3f}-{max(values):.3f}): {how}")
+    ways = list(SLOWDOWNS) + ["none"]
     if args.markdown:
-        print("| strategy | measured s | CPU s | predicted s | error | without the slowdown | "
-              "error |\n" + "| --- " * 7 + "|")
+        print("| strategy | measured s | CPU s | "
+              + " | ".join(f"predicted, slowdown {w} | error" for w in ways) + " |\n"
+              + "| --- " * (3 + 2 * len(ways)) + "|")
     for name in STRATEGIES:
         measured = median([r["measured"][name] for r in rounds])
-        cpu = median([r["cpu"][name] for r in rounds])
-        cells = [name, f"{measured:.3f}", f"{cpu:.3f}"]
-        for key in ("predicted", "predicted_without_slowdown"):
-            predicted = median([r[key][name] for r in rounds])
+        cells = [name, f"{measured:.3f}", f"{median([r['cpu'][name] for r in rounds]):.3f}"]
+        for way in ways:
+            predicted = median([r["predicted"][way][name] for r in rounds])
             cells += [f"{predicted:.3f}", f"{(predicted - measured) / measured * 100:+.1f} %"]
-        print_row(cells, args.markdown, [15] + [10] * 6)
+        print_row(cells, args.markdown, [15] + [9] * (2 + 2 * len(ways)))
     if args.out:
         with open(args.out, "w") as f:
             json.dump(rounds, f, indent=1)
