@@ -30,6 +30,7 @@
 #include <qsearch/qasm.hpp>
 #include <qsearch/targets.hpp>
 
+#include "record_tree.hpp"
 #include "strategy.hpp"
 #include <sys/resource.h>
 
@@ -231,6 +232,7 @@ int main(int argc, char** argv) try {
   int repeat = 3;
   std::string json_file;
   std::string child;
+  std::string tree_file;
   app.add_option("--workload", s.workload,
                  "synthesis (the targets' syntheses) or optimize (the circuits' blocks, as "
                  "`qsearch optimize` resynthesizes them)")
@@ -258,6 +260,9 @@ int main(int argc, char** argv) try {
       ->check(CLI::Range(1, 100000));
   app.add_option("--seed", s.seed, "Seed of the searches")->capture_default_str();
   app.add_option("--json", json_file, "Write every run's measurements to this file");
+  app.add_option("--record-tree", tree_file,
+                 "Run the jobs serially once and write their task tree (JSON) to this file, for "
+                 "bench/scaling_model.py");
   app.add_option("--child", child, "Internal: run one strategy once in this process");
   CLI11_PARSE(app, argc, argv);
 
@@ -277,6 +282,17 @@ int main(int argc, char** argv) try {
   }
   if (!child.empty()) {
     return run_child(child, s);
+  }
+  if (!tree_file.empty()) {
+    nlohmann::json tree = subscription::record_tree(make_jobs(s).jobs);
+    tree["workload"] = s.workload;
+    tree["names"] = s.names;
+    tree["multistarts"] = s.multistarts;
+    tree["seed"] = s.seed;
+    std::ofstream(tree_file) << tree.dump() << '\n';
+    fmt::print("{}: {} leaves in {} maps, {:.3f} s serial\n", tree_file, tree["leaves"].get<long>(),
+               tree["maps"].get<long>(), tree["wall_ns"].get<double>() * 1e-9);
+    return 0;
   }
 
   std::vector<std::string> strategies;
