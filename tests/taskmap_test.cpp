@@ -182,6 +182,20 @@ TEST_CASE("taskmap accepts forward and single-pass input ranges", "[taskmap]") {
     std::istringstream text("2 7 1 8");
     CHECK(executor.map(square_task, std::views::istream<int>(text)) ==
           std::vector<int>{4, 49, 1, 64});
+    // Plain items over each kind of range, long enough to be split among workers: the loop that
+    // writes results walks a position of its own (indexed_range::position).
+    std::list<int> long_list;
+    std::string numbers;
+    std::vector<int> squares;
+    for (int x = 0; x < 10'000; ++x) {
+      long_list.push_back(x);
+      numbers.append(std::to_string(x)).append(" ");
+      squares.push_back(x * x);
+    }
+    CHECK(executor.map(square, long_list) == squares);
+    std::istringstream long_text(numbers);
+    CHECK(executor.map(square, std::views::istream<int>(long_text)) == squares);
+    CHECK(executor.map(square, std::views::iota(0, 10'000)) == squares);
   });
 }
 

@@ -5,12 +5,21 @@
 // Compile-time knobs. Define any of these before including a yieldtasks header (or with -D) to
 // override the default; every translation unit of a program must agree on them.
 
-/// Steal sweeps an idle worker makes before it parks. Each sweep tries every other worker once (at
-/// most 64 of them, from a random start, in a larger pool); a few microseconds of spinning lets
-/// fine-grained nested maps keep all workers busy without paying a futex wake-up per split, while
-/// an idle pool still sleeps within ~100 µs.
+/// Steal sweeps an idle worker makes, with a pause instruction between them, before it starts
+/// yielding (YT_YIELD_MICROSECONDS). Each sweep tries every other worker once (at most 64 of
+/// them, from a random start, in a larger pool); a few microseconds of spinning lets fine-grained
+/// nested maps keep all workers busy without paying a futex wake-up per split, and an idle pool
+/// still sleeps within ~300 µs.
 #ifndef YT_SPIN_SWEEPS
 #define YT_SPIN_SWEEPS 256
+#endif
+
+/// Microseconds an idle worker (or a blocking caller waiting for its work) goes on looking for
+/// work after its spin sweeps, yielding its time slice between sweeps, before it parks: long
+/// enough to bridge the serial step between two maps, such as allocating and zeroing a result
+/// vector of a million items (~80 µs), without a futex wake-up. 0 parks right after the sweeps.
+#ifndef YT_YIELD_MICROSECONDS
+#define YT_YIELD_MICROSECONDS 200
 #endif
 
 /// Stack, in bytes, that a chain of symmetric transfers may use below the point where a worker

@@ -21,6 +21,7 @@
 #include <yieldtasks/detail/caller_gate.hpp>
 #include <yieldtasks/detail/cpu_relax.hpp>
 #include <yieldtasks/detail/executor/root_task.hpp>
+#include <yieldtasks/detail/idle_backoff.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/sleeper_list.hpp>
 #include <yieldtasks/detail/worker.hpp>
@@ -255,10 +256,11 @@ private:
     return false;
   }
 
-  // Finds work without sleeping: spins for YT_SPIN_SWEEPS sweeps before giving up, or at once
-  // when a blocking caller asks for a sleeping worker to take the place of.
+  // Finds work without sleeping: looks for as long as an idle_backoff allows before giving up,
+  // or stops at once when a blocking caller asks for a sleeping worker to take the place of.
   detail::job* search(detail::worker& self) {
-    for (unsigned sweep = 0; sweep < YT_SPIN_SWEEPS; ++sweep) {
+    detail::idle_backoff backoff;
+    do {
       if (detail::job* work = find_work(self)) {
         // Work is flowing: make sure another idle worker looks too, so parallelism ramps up
         // one steal at a time instead of waiting for the victim's next push.
@@ -268,8 +270,7 @@ private:
       if (claim_place_request()) {
         return nullptr;
       }
-      detail::cpu_relax();
-    }
+    } while (backoff.wait());
     return nullptr;
   }
 
@@ -345,25 +346,24 @@ private:
   }
 
   // The blocking caller's loop in the place of worker `index`: runs `start` and then whatever work
-  // it finds, until `finished` is set or it finds nothing for YT_SPIN_SWEEPS sweeps.
+  // it finds, until `finished` is set or it finds nothing for as long as an idle_backoff allows.
   void work_while_waiting(std::size_t index, detail::job& start,
                           const detail::blocking_signal& finished) {
     detail::worker& self = *m_workers[index];
     {
       const detail::worker::scope installed(self);
       self.run(start);
-      unsigned idle_sweeps = 0;
-      while (!finished.is_set() && idle_sweeps < YT_SPIN_SWEEPS) {
+      detail::idle_backoff backoff;
+      while (!finished.is_set()) {
         detail::job* next = self.pop();
         if (next == nullptr) {
           next = find_work(self);
         }
         if (next != nullptr) {
           self.run(*next);
-          idle_sweeps = 0;
-        } else {
-          ++idle_sweeps;
-          detail::cpu_relax();
+          backoff.reset();
+        } else if (!backoff.wait()) {
+          break;
         }
       }
     }

@@ -43,13 +43,44 @@ public:
 
   [[nodiscard]] std::size_t size() const noexcept { return m_size; }
 
-  reference operator[](std::size_t index) {
+  reference operator[](std::size_t index) { return *position_at(index); }
+
+  // Walks the elements from a copy a loop can keep in registers. A loop that stores results
+  // through a pointer cannot know that the stores leave this object's members alone when they
+  // have the same type (an iota view's int begin and int results), so indexing through the
+  // object reloads them every iteration; and stepping a position, rather than indexing from the
+  // start, lets an iota loop add to ints instead of converting a 64-bit index (a single-threaded
+  // map of 10^6 ints: 240 µs through operator[], against 180 µs for a plain loop).
+  class position {
+  public:
+    reference operator*() const {
+      if constexpr (multi_pass && !random_access) {
+        return **m_at;
+      } else {
+        return *m_at;
+      }
+    }
+    position& operator++() {
+      ++m_at;
+      return *this;
+    }
+
+  private:
+    friend indexed_range;
+    using place = std::conditional_t<random_access, std::ranges::iterator_t<View>,
+                                     std::conditional_t<multi_pass, std::ranges::iterator_t<View>*,
+                                                        std::ranges::range_value_t<View>*>>;
+    explicit position(place at) : m_at(std::move(at)) {}
+    place m_at;
+  };
+
+  [[nodiscard]] position position_at(std::size_t index) {
     if constexpr (random_access) {
-      return m_begin[static_cast<std::ranges::range_difference_t<View>>(index)];
+      return position(m_begin + static_cast<std::ranges::range_difference_t<View>>(index));
     } else if constexpr (multi_pass) {
-      return *m_iterators[index];
+      return position(m_iterators.data() + index);
     } else {
-      return m_values[index];
+      return position(m_values.data() + index);
     }
   }
 

@@ -266,6 +266,16 @@ private:
   // that requested a stop (the rest of the batch has not started and is skipped).
   std::size_t run_plain_batch(std::size_t begin, std::size_t end) noexcept {
     try {
+      if constexpr (direct_results) {
+        // Elements and results through locals, so that a loop of cheap items compiles to the
+        // loop a plain for would (indexed_range::position).
+        auto element = m_range.position_at(begin);
+        value_type* const results = m_results.data();
+        for (; begin < end; ++begin, ++element) {
+          results[begin] = std::invoke(m_fn, *element);
+        }
+        return begin;
+      }
       while (begin < end) {
         if constexpr (returns_void) {
           call(begin);
