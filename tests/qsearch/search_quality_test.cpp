@@ -175,7 +175,8 @@ TEST_CASE("more freedom never gives more CNOTs on the built-in targets",
   for (const std::string& name : qs::benchmark_targets()) {
     const qs::matrix target = qs::make_target(name);
     const int qubits = std::countr_zero(static_cast<unsigned>(target.rows()));
-    for (std::uint64_t seed = 0; seed < 3; ++seed) {
+    // Seeds 0 and 1; seed 2 too until it cost CI 24 s of its 30 minutes.
+    for (std::uint64_t seed = 0; seed < 2; ++seed) {
       qs::search_options defaults;
       defaults.seed = seed;
       INFO(name << " seed " << seed);
