@@ -168,11 +168,13 @@ public:
   }
 
 private:
-  decltype(auto) call(std::size_t index) {
+  decltype(auto) call(std::size_t index) { return call_on(m_range[index]); }
+
+  decltype(auto) call_on(reference element) {
     if constexpr (cancellable) {
-      return std::invoke(m_fn, m_range[index], stop_source{m_stop});
+      return std::invoke(m_fn, std::forward<reference>(element), stop_source{m_stop});
     } else {
-      return std::invoke(m_fn, m_range[index]);
+      return std::invoke(m_fn, std::forward<reference>(element));
     }
   }
 
@@ -266,21 +268,13 @@ private:
   // that requested a stop (the rest of the batch has not started and is skipped).
   std::size_t run_plain_batch(std::size_t begin, std::size_t end) noexcept {
     try {
-      if constexpr (direct_results) {
-        // Elements and results through locals, so that a loop of cheap items compiles to the
-        // loop a plain for would (indexed_range::position).
-        auto element = m_range.position_at(begin);
-        value_type* const results = m_results.data();
-        for (; begin < end; ++begin, ++element) {
-          results[begin] = std::invoke(m_fn, *element);
-        }
-        return begin;
-      }
-      while (begin < end) {
+      // The elements through a position of the loop's own, so that a loop of cheap items
+      // compiles to the loop a plain for would (indexed_range::position).
+      for (auto element = m_range.position_at(begin); begin < end; ++element) {
         if constexpr (returns_void) {
-          call(begin);
+          call_on(*element);
         } else {
-          store(begin, call(begin));
+          store(begin, call_on(*element));
         }
         ++begin;
         if constexpr (cancellable) {
