@@ -31,7 +31,7 @@ the project's 2-vCPU machine; `validate` measures that factor, `predict` leaves 
 Python 3 standard library only.
 
     python3 bench/scaling_model.py [--markdown] predict TREE.json [--cores 2,16,32,64]
-                                   [--svg CHART.svg] [--eager-split]
+                                   [--svg CHART.svg] [--lazy-split]
     python3 bench/scaling_model.py [--markdown] validate BENCH_SUBSCRIPTION [--cores 2]
                                    [--rounds 5] [--out FILE] [-- JOB SELECTION]
 """
@@ -318,11 +318,12 @@ class MapState:
         self.parent = parent  # ("resume", segments, next index, the item's own MapState)
 
 
-def simulate_yieldtasks(root, cores, costs, slowdown=1.0, eager_split=False, seed=0):
+def simulate_yieldtasks(root, cores, costs, slowdown=1.0, lazy_split=False, seed=0):
     """Work stealing on `cores` workers, each a core of its own. A worker's compute runs
-    `slowdown` times slower if another worker is busy when it starts. `eager_split` is a what-if:
-    a range splits again at once while any worker idles, not only between items when its
-    worker's deque is empty."""
+    `slowdown` times slower if another worker is busy when it starts. A range splits when its
+    worker's deque is empty and further while the idle workers (parked, or woken and not yet
+    stealing) outnumber the jobs in that deque, as worker::wants_split does; `lazy_split` is the
+    rule before that, a what-if: split only when the deque is empty."""
     item_cost = costs["item_ns"] * NS
     spawn_cost = costs["spawn_ns"] * NS
     steal_cost = costs["steal_ns"] * NS
@@ -330,6 +331,7 @@ def simulate_yieldtasks(root, cores, costs, slowdown=1.0, eager_split=False, see
     rng = random.Random(seed)
     deques = [[] for _ in range(cores)]
     idle = set(range(1, cores))
+    woken = set()  # taken off `idle` by a push, not yet looking for work: counted as idle
     events = []  # (time, sequence, worker, token): a worker's current action ends
     tokens = [0] * cores
     current = [None] * cores  # what a worker does when its event fires
@@ -350,7 +352,9 @@ def simulate_yieldtasks(root, cores, costs, slowdown=1.0, eager_split=False, see
     def push(worker, job, now):
         deques[worker].append(job)
         if idle:
-            schedule(idle.pop(), now + wake_cost)
+            wakes = idle.pop()
+            woken.add(wakes)
+            schedule(wakes, now + wake_cost)
 
     def start_map(m, parent):
         state = MapState(m, parent)
@@ -382,6 +386,7 @@ def simulate_yieldtasks(root, cores, costs, slowdown=1.0, eager_split=False, see
         """Starts the worker's next action at `now` and schedules its end, or idles it."""
         what = current[worker]
         current[worker] = None
+        woken.discard(worker)
         while isinstance(what, tuple) and what[0] == "done":
             what = item_done(what[1], now)
         if what is None:
@@ -395,7 +400,9 @@ def simulate_yieldtasks(root, cores, costs, slowdown=1.0, eager_split=False, see
                 what = deques[rng.choice(victims)].pop(0)
                 now += steal_cost
         if isinstance(what, RangeJob):
-            while what.end - what.begin > 1 and (not deques[worker] or (eager_split and idle)):
+            while what.end - what.begin > 1 and (
+                    not deques[worker]
+                    or (not lazy_split and len(deques[worker]) < len(idle) + len(woken))):
                 middle = what.begin + (what.end - what.begin) // 2
                 push(worker, RangeJob(what.state, middle, what.end), now)
                 what.end = middle
@@ -443,13 +450,13 @@ def simulate_yieldtasks(root, cores, costs, slowdown=1.0, eager_split=False, see
     return finished[0] + after
 
 
-def predict(root, cores, costs, slowdown=1.0, eager_split=False):
+def predict(root, cores, costs, slowdown=1.0, lazy_split=False):
     """Predicted wall seconds per strategy on `cores` cores."""
     simulators = {
         "serial": lambda: serial_seconds(root),
         "undersubscribe": lambda: simulate_threads(root, cores, costs, slowdown, False),
         "oversubscribe": lambda: simulate_threads(root, cores, costs, slowdown, True),
-        "yieldtasks": lambda: simulate_yieldtasks(root, cores, costs, slowdown, eager_split),
+        "yieldtasks": lambda: simulate_yieldtasks(root, cores, costs, slowdown, lazy_split),
     }
     out = {}
     for name in STRATEGIES:
@@ -529,7 +536,7 @@ def command_predict(args):
               "under / yt | over / yt |\n" + "| --- " * 7 + "|")
     rows = {}
     for cores in cores_list:
-        walls = predict(root, cores, costs, eager_split=args.eager_split)
+        walls = predict(root, cores, costs, lazy_split=args.lazy_split)
         rows[cores] = {name: walls["serial"] / walls[name] for name in STRATEGIES}
         cells = [str(cores)] + [f"{walls[n]:.3f} ({rows[cores][n]:.2f}x)" for n in STRATEGIES]
         cells += [f"{walls['undersubscribe'] / walls['yieldtasks']:.2f}x",
@@ -645,8 +652,9 @@ def main():
     p.add_argument("tree", help="a bench_subscription --record-tree file")
     p.add_argument("--cores", default="2,16,32,64", help="comma-separated core counts")
     p.add_argument("--svg", help="write the speed-up chart here")
-    p.add_argument("--eager-split", action="store_true",
-                   help="what-if: yieldtasks' ranges split whenever a worker idles")
+    p.add_argument("--lazy-split", action="store_true",
+                   help="what-if: yieldtasks' ranges split only when their worker's deque is "
+                        "empty (the rule before 2026-12-06)")
     p.set_defaults(run=command_predict)
     v = commands.add_parser("validate", help="predict and measure this machine, round by round")
     v.add_argument("binary", help="bench_subscription")

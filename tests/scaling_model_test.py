@@ -67,9 +67,23 @@ expect("undersubscription's thread starts", walls["undersubscribe"], 0.0322)
 # start 0 at 2 ms, not at 1 + 1.5 ms (the moot starts' uncut length: the mean of starts 0 and 1).
 cancel = tree([{"items": [[{"items": [2 * MS, MS, 1000, 1000], "moot": [2, 3]}]]}])
 expect("cancellation, oversubscribe", model.predict(cancel, 3, FREE)["oversubscribe"], 0.002)
-# yieldtasks splits the range lazily: start 1 waits behind start 0 on its worker (3 ms), while
-# thieves run the moot starts 2 and 3 uncut (1.5 ms each, done before start 1 succeeds).
-expect("cancellation, yieldtasks", model.predict(cancel, 3, FREE)["yieldtasks"], 0.003)
+# yieldtasks splits [0, 4) down to start 0 at once, two workers being idle, leaving [2, 4) and
+# [1, 2); the first thief splits [2, 4) again and the second (with the model's seed) steals start
+# 3, so start 1 waits for a free worker until the moot start 2 ends uncut at 1.5 ms and succeeds
+# at 2.5 ms.
+expect("cancellation, yieldtasks", model.predict(cancel, 3, FREE)["yieldtasks"], 0.0025)
+# Splitting only when the deque is empty (--lazy-split), start 1 waits behind start 0 on its
+# worker (3 ms), while thieves run the moot starts 2 and 3 uncut (1.5 ms each).
+expect("cancellation, yieldtasks lazy split",
+       model.predict(cancel, 3, FREE, lazy_split=True)["yieldtasks"], 0.003)
+
+# 8 long starts on 8 cores all start at once: worker 0 splits down to its first start while idle
+# workers outnumber its splits, as do the thieves; splitting only when the deque is empty runs
+# them in two rounds: starts 0, 4, 6 and 7, then 1, 2, 3 and 5, which waited behind 0 and 4.
+wide = tree([{"items": [MS] * 8}])
+expect("8 starts on 8 cores, yieldtasks", model.predict(wide, 8, FREE)["yieldtasks"], 0.001)
+expect("8 starts on 8 cores, yieldtasks lazy split",
+       model.predict(wide, 8, FREE, lazy_split=True)["yieldtasks"], 0.002)
 
 for failure in failures:
     print("FAILED:", failure)

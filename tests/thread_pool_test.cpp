@@ -87,6 +87,26 @@ TEST_CASE("a nested map creates no threads and runs at most size() items at once
   CHECK(ids.size() <= workers + 1);
 }
 
+// Splitting only when the worker's own deque is empty would leave items 1-3 queued behind item 0
+// (their worker runs it until every item has started, which is never): a range must keep splitting
+// at its start while idle workers outnumber the splits left for them.
+TEST_CASE("a plain map of long items on an idle pool starts every item at once", "[thread_pool]") {
+  constexpr int workers = 8;
+  yt::thread_pool pool(workers);
+  std::atomic<int> started{0};
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  const std::vector<int> seen = pool.map(
+      [&](int /*item*/) {
+        started.fetch_add(1);
+        while (started.load() < workers && std::chrono::steady_clock::now() < deadline) {
+          std::this_thread::yield();
+        }
+        return started.load();
+      },
+      std::views::iota(0, workers));
+  CHECK(std::ranges::count(seen, workers) == workers);
+}
+
 TEST_CASE("a caller that finds the workers asleep runs its work in the place of one",
           "[thread_pool]") {
   yt::thread_pool pool(1);

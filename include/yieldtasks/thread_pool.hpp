@@ -300,15 +300,26 @@ private:
       return;
     }
     m_sleepers.wait(index);
+    // Whether this worker counts itself among the searching ones (sleeper_list::begin_search);
+    // whoever wakes it counts it.
+    bool searching = true;
     while (true) {
       detail::job* next = self.pop();
       if (next == nullptr) {
+        if (!searching) {
+          m_sleepers.begin_search();
+          searching = true;
+        }
         // Stopping, no caller is left (the destructor waited for them) and no deque is borrowed,
         // so work in another deque belongs to a running worker, which runs it; a spin phase here
         // would make the N workers that notify_all wakes cost N² steal attempts. relaxed:
         // synchronizes with nothing; a stale false costs one spin phase, and the seq_cst load
         // below decides.
         next = m_stopping.load(std::memory_order_relaxed) ? take_injected() : search(self);
+      }
+      if (searching) {
+        m_sleepers.end_search();
+        searching = false;
       }
       if (next != nullptr) {
         self.run(*next);
@@ -325,6 +336,7 @@ private:
         continue;
       }
       m_sleepers.wait(index);
+      searching = true;
     }
   }
 

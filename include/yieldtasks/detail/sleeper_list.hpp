@@ -8,6 +8,8 @@
 #include <optional>
 #include <vector>
 
+#include <yieldtasks/config.hpp>
+
 // The idle workers of a pool, each asleep on a futex word of its own, so that a thread blocked in
 // a blocking entry can take an idle worker's place (its deque and its share of the CPUs) without
 // waking that worker's thread, and give it back the same way.
@@ -84,6 +86,20 @@ public:
     }
   }
 
+  // The workers awake and looking for work, so that splitting knows how many idle workers want
+  // some: a worker counts itself from its first failed pop until it finds a job or lists itself,
+  // and a woken one is counted by wake() from the moment it is taken off the list, so that no
+  // idle worker goes uncounted while its thread wakes up. A worker that was woken or began a
+  // search ends it once. relaxed: the counts are hints (a stale one costs a split too many or
+  // too few, never a lost wake-up: that is notify_one's), written once per idle spell.
+  void begin_search() noexcept { m_searching.fetch_add(1, std::memory_order_relaxed); }
+  void end_search() noexcept { m_searching.fetch_sub(1, std::memory_order_relaxed); }
+
+  // Workers asleep or searching: those a split pushed now could reach.
+  [[nodiscard]] std::size_t idle_workers() const noexcept {
+    return m_size.load(std::memory_order_relaxed) + m_searching.load(std::memory_order_relaxed);
+  }
+
   // Wakes every listed worker.
   void notify_all() {
     while (const std::optional<std::size_t> index = take()) {
@@ -108,8 +124,9 @@ public:
   }
 
   // Resumes the thread of worker `index`, which must be off the list (borrowed, or taken by
-  // notify).
+  // notify), and counts it as searching until it finds work.
   void wake(std::size_t index) noexcept {
+    begin_search();
     m_words[index].store(1, std::memory_order_release);
     m_words[index].notify_one();
   }
@@ -148,6 +165,8 @@ private:
   // cancel_wait() checks that the slot it names holds that worker (each is listed at most once).
   std::unique_ptr<std::size_t[]> m_positions;
   std::atomic<std::size_t> m_size{0};
+  // Its own line: searchers write it while busy workers' splits read m_size.
+  alignas(cache_line) std::atomic<std::size_t> m_searching{0};
 };
 
 } // namespace yt::detail

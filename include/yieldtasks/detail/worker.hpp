@@ -71,8 +71,13 @@ public:
   [[nodiscard]] bool may_steal() const noexcept { return m_deque.may_steal(); }
   [[nodiscard]] bool deque_empty() const noexcept { return m_deque.empty(); }
 
-  // Lazy binary splitting: a range is split only when this worker has nothing left for thieves.
-  [[nodiscard]] bool wants_split() const noexcept { return m_wake != nullptr && m_deque.empty(); }
+  // Lazy binary splitting: a range is split when this worker has nothing left for thieves, and
+  // further while idle workers outnumber the jobs it has left them, so that a map of long items
+  // reaches every idle worker at its start instead of one item length per halving
+  // (docs/design.md, "Maps of plain items").
+  [[nodiscard]] bool wants_split() const noexcept {
+    return m_wake != nullptr && (m_deque.empty() || m_deque.size() < m_wake->idle_workers());
+  }
 
   // Runs `j`, whose transfers may use YT_TRANSFER_STACK_BYTES of stack below this call.
   void run(job& j) noexcept {
