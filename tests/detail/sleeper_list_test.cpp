@@ -99,3 +99,28 @@ TEST_CASE("a borrowed sleeper is not woken by notify until it is given back", "[
   sleepers.wake(0);
   sleepers.wait(0); // returns at once: woken
 }
+
+// Splitting sizes itself by idle_workers(): a worker woken by notify must count from the moment it
+// leaves the list, before its thread runs, or a range could stop splitting while the workers it
+// just woke are not yet looking (tests/thread_pool_test.cpp, "a plain map of long items").
+TEST_CASE("idle_workers counts listed sleepers, woken workers and searchers", "[sleeper_list]") {
+  yt::detail::sleeper_list sleepers(3);
+  CHECK(sleepers.idle_workers() == 0);
+  sleepers.prepare_wait(0);
+  sleepers.prepare_wait(1);
+  CHECK(sleepers.idle_workers() == 2);
+  sleepers.notify_one(); // takes one off the list and counts it as searching
+  CHECK(sleepers.idle_workers() == 2);
+  sleepers.begin_search(); // worker 2 runs out of work
+  CHECK(sleepers.idle_workers() == 3);
+  sleepers.end_search(); // the woken one finds a job
+  sleepers.end_search(); // worker 2 finds one
+  CHECK(sleepers.idle_workers() == 1);
+  const std::optional<std::size_t> borrowed = sleepers.borrow(); // a caller in its place: busy
+  REQUIRE(borrowed.has_value());
+  CHECK(sleepers.idle_workers() == 0);
+  sleepers.give_back(*borrowed);
+  CHECK(sleepers.idle_workers() == 1);
+  sleepers.notify_all();
+  CHECK(sleepers.idle_workers() == 1);
+}
