@@ -24,7 +24,7 @@ LAYERS = [
                     "cluster_error.hpp", "remote_error.hpp", "cluster_options.hpp"]),
     ("scheduler internals", ["detail/*.hpp"]),
     ("core", ["task.hpp", "stop_source.hpp", "when_all.hpp", "executor.hpp", "sync_wait.hpp",
-              "codec.hpp", "cereal_codec.hpp", "remote.hpp"]),
+              "codec.hpp", "cereal_codec.hpp", "remote.hpp", "sleep_for.hpp"]),
     ("cluster seam", ["detail/cluster/map_distributor.hpp", "detail/cluster/remote_items.hpp"]),
     ("taskmap", ["detail/taskmap_awaitable.hpp", "taskmap.hpp"]),
     ("executor internals", ["detail/executor/*.hpp"]),

@@ -1,5 +1,8 @@
 #pragma once
 
+#include <condition_variable>
+#include <deque>
+#include <mutex>
 #include <ranges>
 #include <utility>
 
@@ -21,8 +24,11 @@ namespace yt {
 /// reproducing a parallel run's results exactly (any result that does not depend on timing is
 /// bit-identical to the pool's).
 ///
+/// **Foreign awaitables.** A task that awaits one (`yt::sleep_for`, another library's event)
+/// suspends, and the run goes on with whatever else it can; once nothing else is left, the calling
+/// thread waits until a foreign awaitable hands a task back, and runs it there.
+///
 /// **Exceptions.** As for `yt::taskmap`: the first exception is rethrown, later items are skipped.
-/// `yt::usage_error` if a task suspends on an awaitable that yieldtasks does not drive.
 ///
 /// **Thread safety.** Stateless: one executor may be used from several threads at once, and
 /// inside a pool's task (it then runs the work on that worker, without blocking).
@@ -30,7 +36,8 @@ class inline_executor {
 public:
   /// Runs `work` to completion on the calling thread and returns its result.
   template <class T> T sync_wait(task<T> work) const {
-    detail::worker self(nullptr, nullptr, 1);
+    entry_from_outside from_outside;
+    detail::worker self(nullptr, nullptr, from_outside, 1);
     const detail::worker::scope installed(self);
     detail::result_box<T> box;
     detail::inline_signal finished;
@@ -39,8 +46,7 @@ public:
     while (!finished.is_set()) {
       detail::job* next = self.pop();
       if (next == nullptr) {
-        throw usage_error("yt::inline_executor: a task suspended on an awaitable that yieldtasks "
-                          "does not drive, so nothing is left to run");
+        next = &from_outside.wait_and_take(); // only a foreign awaitable can resume a task now
       }
       self.run(*next);
     }
@@ -53,6 +59,32 @@ public:
   taskmap_result_t<F, Range> map(F&& fn, Range&& range) const {
     return sync_wait(detail::map_root(std::forward<F>(fn), std::forward<Range>(range)));
   }
+
+private:
+  // Where foreign awaitables hand tasks back to the run, from their own threads.
+  class entry_from_outside final : public detail::injector {
+  public:
+    // Notifying under the mutex: the run may end, destroying this, as soon as it takes the job,
+    // which it can only do once the mutex is released.
+    void inject(detail::job& work) override {
+      const std::lock_guard lock(m_mutex);
+      m_jobs.push_back(&work);
+      m_ready.notify_one();
+    }
+
+    detail::job& wait_and_take() {
+      std::unique_lock lock(m_mutex);
+      m_ready.wait(lock, [this] { return !m_jobs.empty(); });
+      detail::job* work = m_jobs.front();
+      m_jobs.pop_front();
+      return *work;
+    }
+
+  private:
+    std::mutex m_mutex;
+    std::condition_variable m_ready;
+    std::deque<detail::job*> m_jobs;
+  };
 };
 
 } // namespace yt

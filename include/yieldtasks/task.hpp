@@ -1,5 +1,6 @@
 #pragma once
 
+#include <concepts>
 #include <coroutine>
 #include <cstddef>
 #include <exception>
@@ -7,6 +8,7 @@
 #include <type_traits>
 #include <utility>
 
+#include <yieldtasks/detail/foreign_awaiter.hpp>
 #include <yieldtasks/detail/frame_allocator.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/worker.hpp>
@@ -19,6 +21,14 @@ template <class T = void> class task;
 namespace detail {
 
 template <class T> class task_promise;
+
+template <class A> struct is_task : std::false_type {};
+template <class T> struct is_task<task<T>> : std::true_type {};
+
+// Awaited by a task as they are: tasks, and the awaitables built on the scheduler.
+template <class A>
+concept drives_itself = is_task<std::remove_cvref_t<A>>::value ||
+                        std::derived_from<std::remove_cvref_t<A>, native_awaitable>;
 
 // Receives the completion of a task started as an item of a map or a when_all instead of by
 // co_await. `frame` is the finished task's frame (a task_promise<T> of the T the sink expects).
@@ -46,6 +56,25 @@ public:
   }
 
   std::suspend_always initial_suspend() const noexcept { return {}; }
+
+  // Any other awaitable (a timer, an I/O completion, another library's future) is awaited through
+  // a foreign_awaiter, which puts the task back on its executor when the awaitable resumes it on a
+  // thread of its own.
+  template <class A>
+    requires(!drives_itself<A>)
+  foreign_awaiter<A> await_transform(A&& awaitable) {
+    return foreign_awaiter<A>(std::forward<A>(awaitable));
+  }
+  // Through a pointer: returned as a reference, the awaitable would be copied into the frame by
+  // g++ 12, and maps and when_alls cannot be copied.
+  template <class A>
+    requires drives_itself<A>
+  native_awaiter<A> await_transform(A&& awaitable) const noexcept {
+    static_assert(!is_task<std::remove_cvref_t<A>>::value || !std::is_lvalue_reference_v<A>,
+                  "yt::task: only an rvalue task can be awaited, once: co_await std::move(t)");
+    return native_awaiter<A>(awaitable);
+  }
+
   void unhandled_exception() noexcept {
     m_exception = std::current_exception();
     if (m_sink != nullptr) {
@@ -151,8 +180,19 @@ struct task_access {
 /// which makes the single use explicit: `co_await t` on an lvalue does not compile. `T` may be a
 /// move-only type, but not a reference (return a pointer or a `std::reference_wrapper`).
 ///
+/// **Foreign awaitables.** A task may `co_await` any awaitable, not only tasks, maps and
+/// `when_all`: a timer (`yt::sleep_for`), an I/O completion, another library's future. If the
+/// awaitable suspends, its worker goes on with other work; when the awaitable resumes the task, on
+/// whatever thread (a timer or I/O thread), the task is handed back to the executor it ran on as
+/// a job (a `yt::thread_pool`'s injection queue, an inline run's calling thread) and continues
+/// there, never on the foreign thread, so the pool's thread cap and its maps keep working. The
+/// awaitable is given a handle of a small coroutine of yieldtasks' in place of the task's (one
+/// frame from the frame cache per such await). Awaited outside any executor, it gets the task's
+/// own handle.
+///
 /// **Exceptions.** An exception that escapes the coroutine body is stored and rethrown from the
-/// `co_await` (or from `sync_wait`/`map`). Awaiting an empty (moved-from) task throws
+/// `co_await` (or from `sync_wait`/`map`), as is one thrown by a foreign awaitable's
+/// `await_suspend` or `await_resume`. Awaiting an empty (moved-from) task throws
 /// `yt::usage_error`.
 ///
 /// **Lifetime.** Move-only; destroying a task that was never started destroys its frame and the

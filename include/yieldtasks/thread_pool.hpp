@@ -86,7 +86,8 @@ public:
     m_workers.reserve(threads);
     for (std::size_t i = 0; i < threads; ++i) {
       m_workers.push_back(std::make_unique<detail::worker>(
-          &m_sleepers, this, 0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(i) + 1)));
+          &m_sleepers, this, m_from_outside,
+          0x9E3779B97F4A7C15ULL * (static_cast<std::uint64_t>(i) + 1)));
     }
     m_threads.reserve(threads);
     try {
@@ -124,6 +125,7 @@ public:
     }
     m_callers.close();
     stop();
+    m_from_outside.wait_for_injections();
   }
 
   /// The number of worker threads.
@@ -192,6 +194,32 @@ private:
 
   private:
     detail::caller_gate& m_gate;
+  };
+
+  // The entry of jobs from threads outside the pool: tasks that foreign awaitables (a timer, an
+  // I/O completion) resume there. The destructor waits for the injections in progress: an
+  // injection's last access to the pool comes after its job is visible, and the job's task may
+  // finish, and its caller destroy the pool, before the injecting call returns.
+  class entry_from_outside final : public detail::injector {
+  public:
+    explicit entry_from_outside(thread_pool& pool) noexcept : m_pool(pool) {}
+
+    void inject(detail::job& work) override {
+      // relaxed: the job's publication under the pool's mutex orders this before the destructor.
+      m_injecting.fetch_add(1, std::memory_order_relaxed);
+      m_pool.inject(work);
+      m_injecting.fetch_sub(1, std::memory_order_release);
+    }
+
+    void wait_for_injections() const noexcept {
+      while (m_injecting.load(std::memory_order_acquire) != 0) {
+        std::this_thread::yield();
+      }
+    }
+
+  private:
+    thread_pool& m_pool;
+    std::atomic<std::size_t> m_injecting{0};
   };
 
   void inject(detail::job& work) {
@@ -407,6 +435,7 @@ private:
   std::atomic<bool> m_stopping{false};
   std::atomic<std::size_t> m_listed_at_start{0};
   detail::caller_gate m_callers;
+  entry_from_outside m_from_outside{*this};
 };
 
 namespace detail {

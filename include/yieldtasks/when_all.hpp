@@ -24,7 +24,8 @@ using when_all_value_t = std::conditional_t<std::is_void_v<T>, std::monostate, T
 // Awaitable and state of one when_all, living in the awaiting frame like a taskmap. The tasks stay
 // owned by the awaitable (their frames hold the results until await_resume takes them); a single
 // spawn job starts them in order, re-pushing itself before each start so thieves take the rest.
-template <class... Ts> class [[nodiscard]] when_all_awaitable final : public item_sink {
+template <class... Ts>
+class [[nodiscard]] when_all_awaitable final : public item_sink, public native_awaitable {
   static constexpr std::size_t count = sizeof...(Ts);
 
 public:

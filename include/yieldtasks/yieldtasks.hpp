@@ -12,6 +12,7 @@
 #include <yieldtasks/inline_executor.hpp>
 #include <yieldtasks/remote.hpp>
 #include <yieldtasks/remote_error.hpp>
+#include <yieldtasks/sleep_for.hpp>
 #include <yieldtasks/stop_source.hpp>
 #include <yieldtasks/sync_wait.hpp>
 #include <yieldtasks/task.hpp>

@@ -79,7 +79,8 @@ struct split_job : job {
 // so a map of N items costs O(log N) pushes when nobody steals. Coroutine items are started one
 // at a time by a single spawn job that re-pushes itself with the next index before it transfers
 // into the item (work-first): the worker runs the item, and thieves take the rest of the map.
-template <class F, class View> class [[nodiscard]] taskmap_awaitable final : public item_sink {
+template <class F, class View>
+class [[nodiscard]] taskmap_awaitable final : public item_sink, public native_awaitable {
   using function_type = std::decay_t<F>;
   using reference = typename indexed_range<View>::reference;
   using call_result = item_result_t<F, reference>;

@@ -5,6 +5,7 @@
 
 #include <yieldtasks/config.hpp>
 #include <yieldtasks/detail/chase_lev_deque.hpp>
+#include <yieldtasks/detail/injector.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/sleeper_list.hpp>
 
@@ -16,9 +17,10 @@ namespace yt::detail {
 class worker {
 public:
   // `wake` is the pool's list of sleeping workers (null when nobody can steal); `pool` identifies
-  // the owning pool (null for an inline executor).
-  worker(sleeper_list* wake, const void* pool, std::uint64_t seed) noexcept
-      : m_wake(wake), m_pool(pool), m_rng_state(seed | 1U) {}
+  // the owning pool (null for an inline executor); `from_outside` takes the jobs of tasks that
+  // foreign awaitables resume on other threads.
+  worker(sleeper_list* wake, const void* pool, injector& from_outside, std::uint64_t seed) noexcept
+      : m_wake(wake), m_pool(pool), m_from_outside(&from_outside), m_rng_state(seed | 1U) {}
 
   worker(const worker&) = delete;
   worker& operator=(const worker&) = delete;
@@ -53,6 +55,9 @@ public:
     const void* m_previous_pool;
     std::uintptr_t m_previous_stack_limit;
   };
+
+  // The executor's entry for jobs from other threads (foreign_awaiter.hpp).
+  [[nodiscard]] injector& from_outside() const noexcept { return *m_from_outside; }
 
   // Owner only. The deque's seq_cst push followed by the sleeper list's seq_cst load is the
   // publish-then-check half of the no-lost-wake-up protocol (see sleeper_list.hpp).
@@ -147,6 +152,7 @@ private:
   chase_lev_deque<job*> m_deque;
   sleeper_list* m_wake;
   const void* m_pool;
+  injector* m_from_outside;
   std::uint64_t m_rng_state;
 };
 

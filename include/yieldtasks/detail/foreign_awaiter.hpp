@@ -1,0 +1,198 @@
+#pragma once
+
+#include <concepts>
+#include <coroutine>
+#include <cstddef>
+#include <exception>
+#include <memory>
+#include <type_traits>
+#include <utility>
+
+#include <yieldtasks/detail/frame_allocator.hpp>
+#include <yieldtasks/detail/injector.hpp>
+#include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/worker.hpp>
+
+namespace yt::detail {
+
+// Base of the awaitables yieldtasks drives itself (maps, when_all), which a yt::task awaits as they
+// are; tasks are recognised by type. Anything else is foreign (foreign_awaiter below).
+struct native_awaitable {};
+
+template <class A>
+concept has_member_co_await = requires(A&& a) { std::forward<A>(a).operator co_await(); };
+template <class A>
+concept has_free_co_await = requires(A&& a) { operator co_await(std::forward<A>(a)); };
+
+// The awaiter `co_await a` would use.
+template <class A> decltype(auto) awaiter_of(A&& a) {
+  if constexpr (has_member_co_await<A>) {
+    return std::forward<A>(a).operator co_await();
+  } else if constexpr (has_free_co_await<A>) {
+    return operator co_await(std::forward<A>(a));
+  } else {
+    return std::forward<A>(a);
+  }
+}
+
+// A yieldtasks awaitable as a task's await_transform passes it on: `co_await a` applied to `a` in
+// place, with its value category (`A` is a reference for an lvalue).
+template <class A> class native_awaiter {
+  using object_type = std::remove_reference_t<A>;
+  // A map or when_all is its own awaiter; a task makes one (operator co_await).
+  static constexpr bool is_own_awaiter = !has_member_co_await<A> && !has_free_co_await<A>;
+  using stored_type =
+      std::conditional_t<is_own_awaiter, object_type*,
+                         std::remove_cvref_t<decltype(awaiter_of(std::declval<A&&>()))>>;
+
+public:
+  explicit native_awaiter(object_type& awaitable) : m_awaiter(get(awaitable)) {}
+
+  [[nodiscard]] decltype(auto) await_ready() { return awaiter().await_ready(); }
+  template <class Handle> decltype(auto) await_suspend(Handle awaiting) {
+    return awaiter().await_suspend(awaiting);
+  }
+  decltype(auto) await_resume() { return awaiter().await_resume(); }
+
+private:
+  static stored_type get(object_type& awaitable) {
+    if constexpr (is_own_awaiter) {
+      return std::addressof(awaitable);
+    } else {
+      return awaiter_of(static_cast<A&&>(awaitable));
+    }
+  }
+  auto& awaiter() {
+    if constexpr (is_own_awaiter) {
+      return *m_awaiter;
+    } else {
+      return m_awaiter;
+    }
+  }
+
+  stored_type m_awaiter;
+};
+
+// The handle a foreign awaitable is given to resume: a coroutine of its own that, resumed on
+// whatever thread, suspends at its end and hands the awaiting task to its executor as a job, so
+// the task goes on among the executor's workers, never on the foreign thread.
+class resume_trampoline {
+public:
+  class promise_type {
+  public:
+    static void* operator new(std::size_t size) { return allocate_frame(size); }
+    static void operator delete(void* frame, std::size_t size) noexcept {
+      deallocate_frame(frame, size);
+    }
+
+    resume_trampoline get_return_object() noexcept {
+      return resume_trampoline{std::coroutine_handle<promise_type>::from_promise(*this)};
+    }
+    std::suspend_always initial_suspend() const noexcept { return {}; }
+    auto final_suspend() const noexcept {
+      struct hand_back {
+        [[nodiscard]] bool await_ready() const noexcept { return false; }
+        // Suspended by now, so the task may destroy this frame as soon as the job is visible:
+        // the inject is the last access.
+        void await_suspend(std::coroutine_handle<promise_type> self) const noexcept {
+          const promise_type& promise = self.promise();
+          promise.m_target->inject(*promise.m_task);
+        }
+        void await_resume() const noexcept {}
+      };
+      return hand_back{};
+    }
+    void return_void() const noexcept {}
+    void unhandled_exception() const noexcept { std::terminate(); }
+
+  private:
+    friend resume_trampoline;
+    injector* m_target = nullptr;
+    resume_job* m_task = nullptr;
+  };
+
+  resume_trampoline() noexcept = default;
+  resume_trampoline(resume_trampoline&& other) noexcept
+      : m_frame(std::exchange(other.m_frame, {})) {}
+  resume_trampoline& operator=(resume_trampoline&& other) noexcept {
+    std::swap(m_frame, other.m_frame);
+    return *this;
+  }
+  resume_trampoline(const resume_trampoline&) = delete;
+  resume_trampoline& operator=(const resume_trampoline&) = delete;
+  // Not resumed, or suspended at its end: either way destroyable.
+  ~resume_trampoline() {
+    if (m_frame) {
+      m_frame.destroy();
+    }
+  }
+
+  // Aims the trampoline at `task`, to be injected into `target`.
+  std::coroutine_handle<> aim(injector& target, resume_job& task) noexcept {
+    m_frame.promise().m_target = &target;
+    m_frame.promise().m_task = &task;
+    return m_frame;
+  }
+
+  static resume_trampoline make() { co_return; }
+
+private:
+  explicit resume_trampoline(std::coroutine_handle<promise_type> frame) noexcept : m_frame(frame) {}
+  std::coroutine_handle<promise_type> m_frame;
+};
+
+// What a yt::task's co_await of an awaitable yieldtasks does not drive becomes: the awaitable is
+// awaited as usual, but with a trampoline in place of the task's handle, so that its completion,
+// on any thread, puts the task back on the executor it was running on. Outside any executor the
+// task's own handle is passed through.
+template <class A> class foreign_awaiter {
+  using awaiter_type = decltype(awaiter_of(std::declval<A>()));
+  // An lvalue awaitable is awaited in place, as co_await would; a temporary lives in here.
+  using stored_type = std::conditional_t<std::is_lvalue_reference_v<awaiter_type>, awaiter_type,
+                                         std::remove_cvref_t<awaiter_type>>;
+
+public:
+  explicit foreign_awaiter(A&& awaitable) : m_awaiter(awaiter_of(std::forward<A>(awaitable))) {}
+
+  [[nodiscard]] bool await_ready() { return m_awaiter.await_ready(); }
+
+  // Nothing of this object may be touched once the foreign awaitable has the trampoline: it may
+  // resume the task on another thread, which may finish and destroy this frame before the call
+  // returns.
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> task) {
+    using result = decltype(m_awaiter.await_suspend(task));
+    worker* self = worker::current();
+    if (self == nullptr) {
+      if constexpr (std::is_void_v<result>) {
+        m_awaiter.await_suspend(task);
+        return std::noop_coroutine();
+      } else if constexpr (std::same_as<result, bool>) {
+        return m_awaiter.await_suspend(task) ? std::noop_coroutine() : task;
+      } else {
+        return m_awaiter.await_suspend(task);
+      }
+    }
+    m_task.handle = task;
+    m_trampoline = resume_trampoline::make();
+    const std::coroutine_handle<> trampoline = m_trampoline.aim(self->from_outside(), m_task);
+    m_task.armed();
+    if constexpr (std::is_void_v<result>) {
+      m_awaiter.await_suspend(trampoline);
+      return std::noop_coroutine();
+    } else if constexpr (std::same_as<result, bool>) {
+      // false: not suspended after all, and the trampoline never runs.
+      return m_awaiter.await_suspend(trampoline) ? std::noop_coroutine() : task;
+    } else {
+      return m_awaiter.await_suspend(trampoline);
+    }
+  }
+
+  decltype(auto) await_resume() { return m_awaiter.await_resume(); }
+
+private:
+  stored_type m_awaiter;
+  resume_job m_task;
+  resume_trampoline m_trampoline;
+};
+
+} // namespace yt::detail
