@@ -259,7 +259,7 @@ def main():
             busy.wait()
 
     threads = next((e["threads"] for entries in samples.values() for e in entries
-                    if e.get("threads", 1) > 1), None)
+                    if e.get("threads", 1) > 1), args.threads)
     rows = build_rows(samples)
     print_table(rows, threads)
     noisy = [(key, spread(samples, key)) for key in sorted(samples)]
