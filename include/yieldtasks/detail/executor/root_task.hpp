@@ -152,8 +152,8 @@ auto map_root(F&& fn, Range&& range) -> task<taskmap_result_t<F, Range>> {
 // reference as map_root does.
 template <class Range, class T, class Op, class Transform>
 task<T> reduce_root(Range&& range, T init, Op&& op, Transform&& transform) {
-  co_return co_await transform_reduce(std::forward<Range>(range), std::move(init),
-                                      std::forward<Op>(op), std::forward<Transform>(transform));
+  co_return co_await yt::transform_reduce(std::forward<Range>(range), std::move(init),
+                                          std::forward<Op>(op), std::forward<Transform>(transform));
 }
 
 } // namespace yt::detail
