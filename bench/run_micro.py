@@ -10,7 +10,10 @@ nested 1 us map while a busy-loop process keeps one core busy.
 Usage (after `cmake --preset bench && cmake --build --preset bench`):
 
     python3 bench/run_micro.py [--build-dir build/bench] [--rounds 5] [--min-time 0.5]
-                               [--threads N] [--out FILE]
+                               [--threads N] [--workloads fib,flat_map,...] [--out FILE]
+
+--workloads runs only the named workloads (the keys of JOBS) and prints only their rows; the
+one-core-busy phase runs only with nested_map.
 
 Every sample and the medians go to FILE as JSON (default <build-dir>/bench/micro_results.json).
 """
@@ -35,9 +38,12 @@ JOBS = {
     "flat_map": ["flat_map/yieldtasks", "flat_map/tbb", "flat_map/omp", "flat_map/serial"],
     "nested_map": ["nested_map/yieldtasks", "nested_map/yieldtasks_in_task", "nested_map/tbb",
                    "nested_map/omp", "nested_map/serial"],
+    "reduce": ["reduce/yieldtasks", "reduce/tbb", "reduce/omp", "reduce/serial"],
 }
 # (items, item_ns) of bench_flat_map (flat_map.hpp's `sizes`).
 FLAT_SIZES = [(10_000, 0), (100_000, 0), (1_000_000, 0), (10_000, 100), (100_000, 100)]
+# (items, item_ns) of bench_reduce (reduce.hpp's `sizes`): sums of doubles, then 1 us items.
+REDUCE_SIZES = [(100_000, 0), (1_000_000, 0), (100_000_000, 0), (10_000, 1000), (100_000, 1000)]
 LOADED_SUFFIX = "/leaf_us:1"
 BUSY_LOOP = ["timeout", "600", "sh", "-c", "while :; do :; done"]
 
@@ -178,20 +184,34 @@ def build_rows(samples):
             speed[runtime] = None if None in (serial, wall) else serial / wall
         rows.append((f"nested 1 us, 1 core busy [yt {how}]: speed vs serial", speed, "{:.2f}",
                      True))
-    return rows
+
+    for items, item_ns in REDUCE_SIZES:
+        keys = {r: f"reduce/{r}/items:{items}/item_ns:{item_ns}" for r in RUNTIMES}
+        what = (f"reduce 1e{len(str(items)) - 1} " +
+                ("doubles" if item_ns == 0 else f"x {item_ns // 1000} us items"))
+        unit, scale = ("ms", 1e-6) if items * max(item_ns, 1) >= 10_000_000 else ("us", 1e-3)
+        metric(f"{what}: wall {unit}", keys, "wall_ns", scale, fmt="{:.2f}")
+        metric(f"{what}: CPU ns/item", keys, "cpu_ns_per_item",
+               fmt="{:.3f}" if item_ns == 0 else "{:.1f}")
+    # Rows of workloads that did not run (see --workloads) have no value at all: drop them.
+    return [row for row in rows if any(v is not None for v in row[1].values())]
 
 
 def print_table(rows, threads):
     width = max(len(label) for label, *_ in rows)
-    columns = [HEADERS[r] for r in RUNTIMES] + ["yt/TBB"]
+    columns = [HEADERS[r] for r in RUNTIMES] + ["yt/TBB", "yt/best"]
     print(f"\nmedians, {threads} threads per parallel runtime "
-          "(yt/TBB: >1 = yieldtasks costs more on cost rows, does better on efficiency/speed rows)")
+          "(yt/TBB: >1 = yieldtasks costs more on cost rows, does better on efficiency/speed rows; "
+          "yt/best: against the better of TBB and OpenMP)")
     print(f"{'figure':<{width}} | " + " | ".join(f"{c:>10}" for c in columns))
     print("-" * (width + 1) + ("+" + "-" * 12) * len(columns))
-    for label, values, fmt, _higher in rows:
+    for label, values, fmt, higher in rows:
         cells = [("n/a" if values.get(r) is None else fmt.format(values[r])) for r in RUNTIMES]
         yt, tbb = values.get("yieldtasks"), values.get("tbb")
         cells.append("n/a" if not yt or not tbb else f"{yt / tbb:.2f}")
+        peers = [values[r] for r in ("tbb", "omp") if values.get(r)]
+        best = (max if higher else min)(peers) if peers else None
+        cells.append("n/a" if not yt or not best else f"{yt / best:.2f}")
         print(f"{label:<{width}} | " + " | ".join(f"{c:>10}" for c in cells), flush=True)
 
 
@@ -202,8 +222,16 @@ def main():
     parser.add_argument("--min-time", default=0.5, type=float,
                         help="seconds each benchmark runs at least (Google Benchmark min_time)")
     parser.add_argument("--threads", type=int, help="YT_BENCH_THREADS for every runtime")
+    parser.add_argument("--workloads", help="comma-separated workloads to run (default: all)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
+    jobs = JOBS
+    if args.workloads:
+        names = args.workloads.split(",")
+        unknown = [name for name in names if name not in JOBS]
+        if unknown:
+            parser.error(f"unknown workloads {unknown}; known: {list(JOBS)}")
+        jobs = {name: JOBS[name] for name in names}
 
     bench_dir = args.build_dir / "bench"
     out = args.out or bench_dir / "micro_results.json"
@@ -217,20 +245,21 @@ def main():
 
     samples, errors = {}, []
     monitor = load_monitor()
-    run_rounds(bench_dir, JOBS, args.rounds, args.min_time, env, samples, errors, "", log)
+    run_rounds(bench_dir, jobs, args.rounds, args.min_time, env, samples, errors, "", log)
     foreign = monitor.foreign_cpus()
 
-    loaded_jobs = {"nested_map": [name + LOADED_SUFFIX for name in JOBS["nested_map"]]}
-    busy = subprocess.Popen(BUSY_LOOP)
-    try:
-        run_rounds(bench_dir, loaded_jobs, args.rounds, args.min_time, env, samples, errors,
-                   "busy:", log)
-    finally:
-        busy.terminate()  # `timeout` passes the signal on to the loop it runs
-        busy.wait()
+    if "nested_map" in jobs:
+        loaded_jobs = {"nested_map": [name + LOADED_SUFFIX for name in JOBS["nested_map"]]}
+        busy = subprocess.Popen(BUSY_LOOP)
+        try:
+            run_rounds(bench_dir, loaded_jobs, args.rounds, args.min_time, env, samples, errors,
+                       "busy:", log)
+        finally:
+            busy.terminate()  # `timeout` passes the signal on to the loop it runs
+            busy.wait()
 
     threads = next((e["threads"] for entries in samples.values() for e in entries
-                    if e.get("threads", 1) > 1), None)
+                    if e.get("threads", 1) > 1), args.threads)
     rows = build_rows(samples)
     print_table(rows, threads)
     noisy = [(key, spread(samples, key)) for key in sorted(samples)]

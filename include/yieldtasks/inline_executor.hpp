@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <ranges>
 #include <utility>
@@ -9,6 +10,7 @@
 #include <yieldtasks/detail/executor/root_task.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/reduce.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/usage_error.hpp>
@@ -58,6 +60,23 @@ public:
   template <class F, std::ranges::input_range Range>
   taskmap_result_t<F, Range> map(F&& fn, Range&& range) const {
     return sync_wait(detail::map_root(std::forward<F>(fn), std::forward<Range>(range)));
+  }
+
+  /// Reduces `range` on the calling thread; same result (bit-identical to a pool's) and exception
+  /// rules as `co_await yt::reduce(range, init, op)`.
+  template <std::ranges::input_range Range, class T, class Op>
+  T reduce(Range&& range, T init, Op&& op) const {
+    return transform_reduce(std::forward<Range>(range), std::move(init), std::forward<Op>(op),
+                            std::identity{});
+  }
+
+  /// The inline counterpart of `co_await yt::transform_reduce(range, init, reduce_op,
+  /// transform)`, as `reduce`.
+  template <std::ranges::input_range Range, class T, class Op, class Transform>
+  T transform_reduce(Range&& range, T init, Op&& reduce_op, Transform&& transform) const {
+    return sync_wait(detail::reduce_root(std::forward<Range>(range), std::move(init),
+                                         std::forward<Op>(reduce_op),
+                                         std::forward<Transform>(transform)));
   }
 
 private:

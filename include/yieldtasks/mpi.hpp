@@ -44,7 +44,8 @@ namespace yt {
 /// soon as one comes back. Arguments and results travel through `yt::codec`. Each item runs on
 /// its rank's pool, so the maps it awaits stay there. Other maps — nested ones, or maps of
 /// unregistered functions awaited by the root task — run on rank 0's pool. Results come back in
-/// input order. With one rank and no journal, the cluster is exactly its `thread_pool`.
+/// input order. A `yt::reduce` or `yt::transform_reduce` always runs on rank 0's pool. With one
+/// rank and no journal, the cluster is exactly its `thread_pool`.
 ///
 /// **Exceptions.** An item that throws on any rank fails the map like a local item: its
 /// exception comes back as a `yt::remote_error` (type name, message, rank), rethrown from the
@@ -150,6 +151,22 @@ public:
       refuse_unregistered(fn);
     }
     return sync_wait(detail::map_root(std::forward<F>(fn), std::forward<Range>(range)));
+  }
+
+  /// Reduces `range` on rank 0's pool, as `yt::thread_pool::reduce`: a reduction is never
+  /// distributed (nor is a `co_await yt::reduce` in the root task), and its result is the same,
+  /// bit for bit, as on any executor. **Exceptions.** As for `sync_wait`.
+  template <std::ranges::input_range Range, class T, class Op>
+  T reduce(Range&& range, T init, Op&& op) {
+    return m_pool->reduce(std::forward<Range>(range), std::move(init), std::forward<Op>(op));
+  }
+
+  /// `yt::thread_pool::transform_reduce` on rank 0's pool, as `reduce`.
+  template <std::ranges::input_range Range, class T, class Op, class Transform>
+  T transform_reduce(Range&& range, T init, Op&& reduce_op, Transform&& transform) {
+    return m_pool->transform_reduce(std::forward<Range>(range), std::move(init),
+                                    std::forward<Op>(reduce_op),
+                                    std::forward<Transform>(transform));
   }
 
 private:

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <deque>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -25,6 +26,7 @@
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/sleeper_list.hpp>
 #include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/reduce.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/usage_error.hpp>
@@ -157,6 +159,26 @@ public:
   taskmap_result_t<F, Range> map(F&& fn, Range&& range) {
     refuse_on_worker("map");
     return sync_wait(detail::map_root(std::forward<F>(fn), std::forward<Range>(range)));
+  }
+
+  /// Reduces `range` on the pool, blocking the calling thread; the blocking counterpart of
+  /// `co_await yt::reduce(range, init, op)`, with the same result (bit-identical on any executor)
+  /// and exception rules. **Exceptions.** `yt::usage_error` if called from a worker thread, or
+  /// once the pool's destructor has begun.
+  template <std::ranges::input_range Range, class T, class Op>
+  T reduce(Range&& range, T init, Op&& op) {
+    return transform_reduce(std::forward<Range>(range), std::move(init), std::forward<Op>(op),
+                            std::identity{});
+  }
+
+  /// The blocking counterpart of `co_await yt::transform_reduce(range, init, reduce_op,
+  /// transform)`, as `reduce`.
+  template <std::ranges::input_range Range, class T, class Op, class Transform>
+  T transform_reduce(Range&& range, T init, Op&& reduce_op, Transform&& transform) {
+    refuse_on_worker("transform_reduce");
+    return sync_wait(detail::reduce_root(std::forward<Range>(range), std::move(init),
+                                         std::forward<Op>(reduce_op),
+                                         std::forward<Transform>(transform)));
   }
 
 private:

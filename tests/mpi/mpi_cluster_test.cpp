@@ -2,6 +2,7 @@
 // serves every test case of the process (MPI starts once; see cluster_main.cpp).
 #include <algorithm>
 #include <chrono>
+#include <functional>
 #include <numeric>
 #include <set>
 #include <stdexcept>
@@ -105,6 +106,15 @@ TEST_CASE("cluster: results come in input order and equal the local pool's") {
   const std::vector<long> distributed = cluster().map(uneven_square, xs);
   yt::thread_pool pool(2);
   CHECK(distributed == pool.map(uneven_square, xs));
+  // Reductions run on rank 0's pool, with the same bits as on any executor.
+  const auto half = [](int x) { return x * 0.1; };
+  const std::vector<double> tenths = pool.map(half, iota_vector(10'000));
+  CHECK(cluster().reduce(tenths, 0.0, std::plus<>{}) == pool.reduce(tenths, 0.0, std::plus<>{}));
+  CHECK(cluster().transform_reduce(xs, 0L, std::plus<>{}, [](int x) { return x * 2L; }) ==
+        64L * 63);
+  CHECK(cluster().sync_wait([](const std::vector<double>& values) -> yt::task<double> {
+    co_return co_await yt::reduce(values, 0.0, std::plus<>{});
+  }(tenths)) == yt::inline_executor{}.reduce(tenths, 0.0, std::plus<>{}));
   const yt::cluster_stats after = cluster().stats();
   if (cluster().ranks() > 1) {
     CHECK(after.local + after.remote - before.local - before.remote == 64);

@@ -1,7 +1,5 @@
 #pragma once
 
-#include <algorithm>
-#include <array>
 #include <atomic>
 #include <concepts>
 #include <coroutine>
@@ -9,7 +7,6 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
-#include <new>
 #include <optional>
 #include <ranges>
 #include <type_traits>
@@ -18,11 +15,10 @@
 
 #include <yieldtasks/detail/cluster/map_distributor.hpp>
 #include <yieldtasks/detail/cluster/remote_items.hpp>
-#include <yieldtasks/detail/cycle_clock.hpp>
-#include <yieldtasks/detail/frame_allocator.hpp>
 #include <yieldtasks/detail/indexed_range.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/join_counter.hpp>
+#include <yieldtasks/detail/split_loop.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/remote.hpp>
 #include <yieldtasks/stop_source.hpp>
@@ -61,13 +57,6 @@ concept remote_capable =
     remote_callable<std::decay_t<F>> &&
     std::convertible_to<Reference, typename remote_signature<std::decay_t<F>>::argument>;
 
-// The remainder of a range of plain items split off for thieves (lazy binary splitting).
-struct split_job : job {
-  void* map;
-  std::size_t begin;
-  std::size_t end;
-};
-
 // Both the awaitable and the state of one map: it lives in the awaiting coroutine's frame from
 // the co_await until the parent resumes, so running a map allocates no state of its own.
 //
@@ -97,8 +86,6 @@ class [[nodiscard]] taskmap_awaitable final : public item_sink, public native_aw
       std::is_move_assignable_v<value_type> && !std::is_same_v<value_type, bool>;
 
   struct no_results {};
-  static constexpr std::size_t max_batch = 4096;
-  static constexpr std::size_t single_window = 8;
   using result_vector = std::conditional_t<direct_results, std::vector<value_type>,
                                            std::vector<std::optional<value_type>>>;
 
@@ -197,72 +184,13 @@ private:
 
   // ---- plain items ---------------------------------------------------------------------------
 
-  // Runs plain items in batches sized to take between half of batch_ticks and all of it: cheap
-  // items run in long, check-free loops the compiler can optimise, while an item costing more
-  // than half that runs alone, never followed by another before this worker has checked whether
-  // it should split off work for thieves. Single items read the clock only once per
-  // single_window of them (a read costs ~8 ns, a noticeable share of a 1 µs item); batches once
-  // per batch, the end of one being the start of the next.
-  //
-  // A split that no thief took by the time the items before it are done is taken back and its
-  // items run in the same loop, as a when_all takes back its spawn job: no atomic on the join and
-  // no trip through the worker's loop. Splits are taken back newest first; since thieves steal
-  // oldest first, once one has been stolen so have all older ones.
+  // Runs [begin, end) and whatever of it this worker takes back (run_split_loop), then accounts
+  // for it: the map's whole range runs through here, and so does every split of it.
   std::coroutine_handle<> run_plain(std::size_t begin, std::size_t end, worker& self) noexcept {
-    struct pushed_split {
-      split_job* job;
-      std::size_t end;
-    };
-    // Each split halves the range still held, so no more than 64 are ever outstanding.
-    std::array<pushed_split, 64> pushed; // uninitialised: only [0, outstanding) is read
-    std::size_t outstanding = 0;
-    const std::size_t first = begin;
-    std::size_t batch = 1;
-    std::size_t singles_to_measure = single_window;
-    std::uint64_t measure_start = cycle_clock();
-    while (true) {
-      while (begin < end) {
-        if (end - begin > 1 && self.wants_split()) {
-          const std::size_t middle = begin + (end - begin) / 2;
-          pushed[outstanding++] = {push_split(middle, end, self), end};
-          end = middle;
-          continue;
-        }
-        if (m_stop.load(std::memory_order_relaxed)) {
-          break;
-        }
-        if (batch == 1) {
-          begin = run_plain_batch(begin, begin + 1);
-          if (--singles_to_measure != 0) {
-            continue;
-          }
-          const std::uint64_t now = cycle_clock();
-          if (now - measure_start < batch_ticks / 2 * single_window) {
-            batch = 2;
-          }
-          singles_to_measure = single_window;
-          measure_start = now;
-        } else {
-          begin = run_plain_batch(begin, begin + std::min(batch, end - begin));
-          const std::uint64_t now = cycle_clock();
-          const std::uint64_t took = now - measure_start;
-          if (took < batch_ticks / 2) {
-            batch = std::min(batch * 2, max_batch);
-          } else if (took >= batch_ticks) {
-            batch /= 2;
-          }
-          measure_start = now;
-        }
-      }
-      // Out of items, or stopped (begin < end): go on with the newest split if nobody took it.
-      if (begin != end || outstanding == 0 || !self.pop_if(pushed[outstanding - 1].job)) {
-        break;
-      }
-      --outstanding;
-      deallocate_frame(pushed[outstanding].job, sizeof(split_job));
-      end = pushed[outstanding].end;
-    }
-    return m_join.finish(end - first);
+    const std::size_t last = run_split_loop(
+        begin, end, self, m_stop, this, &run_split,
+        [this](std::size_t from, std::size_t to) { return run_plain_batch(from, to); });
+    return m_join.finish(last - begin);
   }
 
   // Runs [begin, end) and returns where it stopped: `end`, or the item after one that threw or
@@ -291,20 +219,11 @@ private:
     return begin;
   }
 
-  // Allocation failure here terminates: the scheduler has no way to report it to the parent.
-  split_job* push_split(std::size_t begin, std::size_t end, worker& self) noexcept {
-    auto* split = new (allocate_frame(sizeof(split_job))) split_job{{&run_split}, this, begin, end};
-    self.push(*split);
-    return split;
-  }
-
   static void run_split(job& self, worker& runner) noexcept {
-    auto& split = static_cast<split_job&>(self);
-    auto* map = static_cast<taskmap_awaitable*>(split.map);
-    const std::size_t begin = split.begin;
-    const std::size_t end = split.end;
-    deallocate_frame(&split, sizeof(split_job));
-    map->run_plain(begin, end, runner).resume();
+    const split_range split = take_split(self);
+    static_cast<taskmap_awaitable*>(split.owner)
+        ->run_plain(split.begin, split.end, runner)
+        .resume();
   }
 
   // ---- coroutine items -----------------------------------------------------------------------

@@ -9,6 +9,7 @@
 #include <utility>
 
 #include <yieldtasks/detail/frame_allocator.hpp>
+#include <yieldtasks/reduce.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>
 
@@ -145,6 +146,14 @@ root_task<Signal> make_root(task<T> work, result_box<T>& box, Signal& /*signal*/
 template <class F, class Range>
 auto map_root(F&& fn, Range&& range) -> task<taskmap_result_t<F, Range>> {
   co_return co_await taskmap(std::forward<F>(fn), std::forward<Range>(range));
+}
+
+// The task behind a blocking reduction: awaits one transform_reduce, taking its arguments by
+// reference as map_root does.
+template <class Range, class T, class Op, class Transform>
+task<T> reduce_root(Range&& range, T init, Op&& op, Transform&& transform) {
+  co_return co_await yt::transform_reduce(std::forward<Range>(range), std::move(init),
+                                          std::forward<Op>(op), std::forward<Transform>(transform));
 }
 
 } // namespace yt::detail
