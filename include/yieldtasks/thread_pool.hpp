@@ -25,6 +25,7 @@
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/sleeper_list.hpp>
 #include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/pool_stats.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/usage_error.hpp>
@@ -157,6 +158,36 @@ public:
     return sync_wait(detail::map_root(std::forward<F>(fn), std::forward<Range>(range)));
   }
 
+  /// A snapshot of what each worker has done since the pool started: items run, tasks resumed,
+  /// steals and failed steal attempts, sleeps and wakes, busy and idle time (see
+  /// `yt::worker_stats`). Counting is always on and costs no shared writes: each worker keeps its
+  /// own counters.
+  ///
+  /// **Exceptions.** Only `std::bad_alloc`.
+  ///
+  /// **Lifetime.** The snapshot is a plain value, independent of the pool; the counts are never
+  /// reset while the pool lives.
+  ///
+  /// **Thread safety.** May be called from any thread, a worker's included, while the pool runs.
+  /// The snapshot is then approximate: each counter is read at a slightly different moment, and
+  /// the counts of a job still running may not be in it yet. Once the pool is quiet (no call
+  /// blocked in it, no task running), it is exact.
+  ///
+  /// **Example.**
+  /// ```cpp
+  /// const yt::pool_stats before = pool.stats();
+  /// pool.map([](int x) { return x * x; }, std::views::iota(0, 1000));
+  /// const std::uint64_t items = pool.stats().total().items_run - before.total().items_run; // 1000
+  /// ```
+  [[nodiscard]] pool_stats stats() const {
+    pool_stats snapshot;
+    snapshot.workers.reserve(m_workers.size());
+    for (const std::unique_ptr<detail::worker>& one : m_workers) {
+      snapshot.workers.push_back(one->counters().snapshot());
+    }
+    return snapshot;
+  }
+
 private:
   friend detail::pool_access;
 
@@ -230,15 +261,19 @@ private:
     const std::size_t count = m_workers.size();
     const std::size_t start = static_cast<std::size_t>(self.next_random() % count);
     const std::size_t tries = std::min(count, sweep_victims);
+    std::uint64_t failed = 0; // counted once per sweep, not per attempt
     for (std::size_t i = 0; i < tries; ++i) {
       detail::worker& victim = *m_workers[(start + i) % count];
       if (&victim == &self) {
         continue;
       }
       if (detail::job* work = victim.steal()) {
+        self.counters().add_steal_sweep(true, failed);
         return work;
       }
+      ++failed;
     }
+    self.counters().add_steal_sweep(false, failed);
     return nullptr;
   }
 
@@ -300,9 +335,11 @@ private:
       return;
     }
     m_sleepers.wait(index);
+    self.counters().add_wake();
     while (true) {
       detail::job* next = self.pop();
       if (next == nullptr) {
+        self.counters().set_idle();
         // Stopping, no caller is left (the destructor waited for them) and no deque is borrowed,
         // so work in another deque belongs to a running worker, which runs it; a spin phase here
         // would make the N workers that notify_all wakes cost N² steal attempts. relaxed:
@@ -311,6 +348,7 @@ private:
         next = m_stopping.load(std::memory_order_relaxed) ? take_injected() : search(self);
       }
       if (next != nullptr) {
+        self.counters().set_busy();
         self.run(*next);
         continue;
       }
@@ -324,7 +362,10 @@ private:
         }
         continue;
       }
+      // Only this thread counts sleeps and wakes, so a borrower's counting cannot be lost here.
+      self.counters().add_sleep();
       m_sleepers.wait(index);
+      self.counters().add_wake();
     }
   }
 
@@ -352,6 +393,7 @@ private:
     detail::worker& self = *m_workers[index];
     {
       const detail::worker::scope installed(self);
+      self.counters().set_busy();
       self.run(start);
       detail::idle_backoff backoff;
       while (!finished.is_set()) {
@@ -366,6 +408,7 @@ private:
           break;
         }
       }
+      self.counters().set_idle();
     }
     if (!self.deque_empty()) {
       m_sleepers.wake(index); // work of others is left in the deque: its worker takes it over

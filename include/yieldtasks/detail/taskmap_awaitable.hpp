@@ -261,6 +261,7 @@ private:
       deallocate_frame(pushed[outstanding].job, sizeof(split_job));
       end = pushed[outstanding].end;
     }
+    self.counters().add_items(begin - first); // [first, begin) ran; the rest, if any, is skipped
     return m_join.finish(end - first);
   }
 
@@ -329,6 +330,7 @@ private:
       m_spawn.next = index + 1;
       self.push(m_spawn); // from here on another worker may own m_spawn
     }
+    self.counters().add_items(1);
     return start_item(index, end - index == 1);
   }
 

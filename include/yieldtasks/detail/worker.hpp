@@ -7,6 +7,7 @@
 #include <yieldtasks/detail/chase_lev_deque.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/sleeper_list.hpp>
+#include <yieldtasks/detail/worker_counters.hpp>
 
 namespace yt::detail {
 
@@ -78,6 +79,9 @@ public:
   void run(job& j) noexcept {
     const std::uintptr_t sp = stack_pointer();
     set_stack_limit(sp > YT_TRANSFER_STACK_BYTES ? sp - YT_TRANSFER_STACK_BYTES : 0);
+    if (resume_job::is_resume(j)) {
+      m_counters.add_resumed();
+    }
     j.run(j, *this);
   }
 
@@ -90,6 +94,10 @@ public:
     }
     return j.handle;
   }
+
+  // What this worker has done, for thread_pool::stats(); written only by whoever runs as it.
+  [[nodiscard]] worker_counters& counters() noexcept { return m_counters; }
+  [[nodiscard]] const worker_counters& counters() const noexcept { return m_counters; }
 
   // xorshift64: victim selection needs speed, not quality.
   std::uint64_t next_random() noexcept {
@@ -143,6 +151,7 @@ private:
   sleeper_list* m_wake;
   const void* m_pool;
   std::uint64_t m_rng_state;
+  worker_counters m_counters;
 };
 
 } // namespace yt::detail
