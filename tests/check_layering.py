@@ -29,7 +29,7 @@ LAYERS = [
     ("cluster seam", ["detail/cluster/map_distributor.hpp", "detail/cluster/remote_items.hpp"]),
     ("taskmap", ["detail/taskmap_awaitable.hpp", "taskmap.hpp"]),
     ("executor internals", ["detail/executor/*.hpp"]),
-    ("executors", ["thread_pool.hpp", "inline_executor.hpp"]),
+    ("executors", ["thread_pool.hpp", "inline_executor.hpp", "trace_recorder.hpp"]),
     ("cluster", ["detail/cluster/*.hpp", "mpi.hpp"]),
     ("umbrella", ["yieldtasks.hpp"]),
 ]

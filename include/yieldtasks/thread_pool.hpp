@@ -445,6 +445,10 @@ namespace detail {
 // Lets a backend built on a pool (the MPI cluster) start work on it from any thread.
 struct pool_access {
   static void inject(thread_pool& pool, job& work) { pool.inject(work); }
+  // Lets a yt::trace_recorder switch each worker's trace on and collect its spans.
+  static trace_buffer& trace(thread_pool& pool, std::size_t worker) {
+    return pool.m_workers[worker]->trace();
+  }
 };
 
 } // namespace detail

@@ -18,6 +18,7 @@
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
+#include <yieldtasks/trace_recorder.hpp>
 #include <yieldtasks/usage_error.hpp>
 #include <yieldtasks/version.hpp>
 #include <yieldtasks/when_all.hpp>

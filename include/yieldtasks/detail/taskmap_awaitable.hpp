@@ -23,6 +23,7 @@
 #include <yieldtasks/detail/indexed_range.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/join_counter.hpp>
+#include <yieldtasks/detail/trace_buffer.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/remote.hpp>
 #include <yieldtasks/stop_source.hpp>
@@ -66,6 +67,26 @@ struct split_job : job {
   void* map;
   std::size_t begin;
   std::size_t end;
+};
+
+// What taskmap_awaitable::named returns: the map, awaited through a reference. Returning the map
+// itself as a reference would not do: g++ 12 copies an awaitable that is neither a prvalue nor a
+// variable, and a map cannot be copied.
+template <class Map> class [[nodiscard]] named_map {
+public:
+  explicit named_map(Map& map) noexcept : m_map(map) {}
+  named_map(const named_map&) = delete;
+  named_map& operator=(const named_map&) = delete;
+  ~named_map() = default;
+
+  [[nodiscard]] bool await_ready() { return m_map.await_ready(); }
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) {
+    return m_map.await_suspend(parent);
+  }
+  decltype(auto) await_resume() { return m_map.await_resume(); }
+
+private:
+  Map& m_map;
 };
 
 // Both the awaitable and the state of one map: it lives in the awaiting coroutine's frame from
@@ -114,6 +135,12 @@ public:
   taskmap_awaitable(const taskmap_awaitable&) = delete;
   taskmap_awaitable& operator=(const taskmap_awaitable&) = delete;
   ~taskmap_awaitable() = default;
+
+  // Names the map in a trace (yt::trace_recorder); see taskmap.hpp.
+  [[nodiscard]] named_map<taskmap_awaitable> named(const char* name) noexcept {
+    m_name = name;
+    return named_map<taskmap_awaitable>(*this);
+  }
 
   [[nodiscard]] bool await_ready() {
     if (m_awaited) {
@@ -170,6 +197,11 @@ public:
 private:
   decltype(auto) call(std::size_t index) { return call_on(m_range[index]); }
 
+  // The depth of this map in the tree of nested maps, for its trace spans: the single place that
+  // obtains it. 0 until the maps form a chain (issue 21, part 6: wired at merge to the per-map
+  // context chain, the depth of the enclosing map + 1).
+  [[nodiscard]] std::uint32_t trace_depth() const noexcept { return 0; }
+
   decltype(auto) call_on(reference element) {
     if constexpr (cancellable) {
       return std::invoke(m_fn, std::forward<reference>(element), stop_source{m_stop});
@@ -212,6 +244,7 @@ private:
       split_job* job;
       std::size_t end;
     };
+    trace_span_guard span(self.trace(), m_name, trace_depth());
     // Each split halves the range still held, so no more than 64 are ever outstanding.
     std::array<pushed_split, 64> pushed; // uninitialised: only [0, outstanding) is read
     std::size_t outstanding = 0;
@@ -262,6 +295,7 @@ private:
       end = pushed[outstanding].end;
     }
     self.counters().add_items(begin - first); // [first, begin) ran; the rest, if any, is skipped
+    span.set_items(begin - first);
     return m_join.finish(end - first);
   }
 
@@ -316,7 +350,10 @@ private:
   };
 
   static void run_spawn(job& self, worker& runner) noexcept {
-    static_cast<spawn_job&>(self).map->spawn_next(runner).resume();
+    taskmap_awaitable* map = static_cast<spawn_job&>(self).map;
+    // The span copies the name and depth: the map may be gone when the item's segment ends.
+    const trace_span_guard span(runner.trace(), map->m_name, map->trace_depth());
+    map->spawn_next(runner).resume();
   }
 
   // Called by whichever worker holds m_spawn: starts the next item after re-publishing the rest.
@@ -397,6 +434,7 @@ private:
   [[no_unique_address]] std::conditional_t<
       distributable, std::optional<remote_items<taskmap_awaitable>>, no_results>
       m_remote;
+  const char* m_name = "taskmap";
   bool m_awaited = false;
 };
 
