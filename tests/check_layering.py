@@ -21,7 +21,8 @@ import sys
 # in the taskmap layer although detail/*.hpp would place it in the scheduler's internals.
 LAYERS = [
     ("vocabulary", ["config.hpp", "version.hpp", "usage_error.hpp", "available_concurrency.hpp",
-                    "cluster_error.hpp", "remote_error.hpp", "cluster_options.hpp"]),
+                    "cluster_error.hpp", "remote_error.hpp", "cluster_options.hpp",
+                    "pool_stats.hpp"]),
     ("scheduler internals", ["detail/*.hpp"]),
     ("core", ["task.hpp", "stop_source.hpp", "when_all.hpp", "executor.hpp", "sync_wait.hpp",
               "codec.hpp", "cereal_codec.hpp", "remote.hpp", "sleep_for.hpp"]),
@@ -29,7 +30,7 @@ LAYERS = [
     ("taskmap", ["detail/taskmap_awaitable.hpp", "taskmap.hpp", "detail/reduce_awaitable.hpp",
                  "reduce.hpp"]),
     ("executor internals", ["detail/executor/*.hpp"]),
-    ("executors", ["thread_pool.hpp", "inline_executor.hpp"]),
+    ("executors", ["thread_pool.hpp", "inline_executor.hpp", "trace_recorder.hpp"]),
     ("cluster", ["detail/cluster/*.hpp", "mpi.hpp"]),
     ("umbrella", ["yieldtasks.hpp"]),
 ]

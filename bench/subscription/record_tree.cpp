@@ -96,7 +96,8 @@ private:
 struct recording_mapper {
   tree_recorder* recorder;
 
-  template <class F, class Range> auto map(F&& fn, Range&& range) {
+  // `name` names a taskmap in a trace; the recorded tree has no names.
+  template <class F, class Range> auto map(F&& fn, Range&& range, const char* /*name*/ = nullptr) {
     using call_result = std::invoke_result_t<F&, std::ranges::range_reference_t<Range>>;
     using value_type = typename task_value<call_result>::type;
     const auto n = static_cast<std::size_t>(std::ranges::size(range));

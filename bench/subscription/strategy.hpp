@@ -89,7 +89,8 @@ template <class T> struct ready {
 template <class ForEach> struct blocking_mapper {
   ForEach for_each;
 
-  template <class F, class Range> auto map(F&& fn, Range&& range) {
+  // `name` names a taskmap in a trace; these maps are not traced.
+  template <class F, class Range> auto map(F&& fn, Range&& range, const char* /*name*/ = nullptr) {
     using call_result = std::invoke_result_t<F&, std::ranges::range_reference_t<Range>>;
     using value_type = typename task_value<call_result>::type;
     const auto n = static_cast<std::size_t>(std::ranges::size(range));

@@ -226,6 +226,7 @@ struct run_settings {
   std::optional<std::chrono::milliseconds> rank_timeout;
   bool json = false;
   bool quiet = false;
+  std::string trace_file;
 };
 
 // The synthesis of targets, checked.
@@ -336,6 +337,10 @@ void add_shared_options(CLI::App& app, run_settings& s, shared_flags& flags,
       ->check(finite_range(0.001, 1e6));
   app.add_flag("--json", s.json, "JSON on stdout");
   app.add_flag("--quiet", s.quiet, "No progress line and no summary on stderr");
+  app.add_option("--trace", s.trace_file,
+                 "Record what each worker ran and write it to this file as Chrome trace-event "
+                 "JSON (Perfetto, chrome://tracing); needs --threads 2 or more, no --cluster")
+      ->type_name("FILE");
 }
 
 void check_shared_options(run_settings& s, const shared_flags& flags) {
@@ -372,6 +377,10 @@ void check_shared_options(run_settings& s, const shared_flags& flags) {
   }
   if (s.rank_timeout && !s.cluster) {
     throw qs::input_error("--rank-timeout needs --cluster");
+  }
+  if (!s.trace_file.empty() && (s.cluster || s.threads < 2)) {
+    throw qs::input_error("--trace records a thread pool's workers: it needs --threads 2 or more "
+                          "and no --cluster");
   }
 }
 
@@ -602,7 +611,14 @@ std::string run_on_executor(const run_settings& s, int argc, char** argv, Before
     work(serial);
   } else {
     yt::thread_pool pool(s.threads);
+    std::optional<yt::trace_recorder> trace;
+    if (!s.trace_file.empty()) {
+      trace.emplace(pool);
+    }
     work(pool);
+    if (trace) {
+      trace->write_json(s.trace_file);
+    }
   }
   return threads;
 }

@@ -63,7 +63,7 @@ public:
   template <class A>
     requires(!drives_itself<A>)
   foreign_awaiter<A> await_transform(A&& awaitable) {
-    return foreign_awaiter<A>(std::forward<A>(awaitable));
+    return foreign_awaiter<A>(awaitable);
   }
   // Through a pointer: returned as a reference, the awaitable would be copied into the frame by
   // g++ 12, and maps and when_alls cannot be copied.

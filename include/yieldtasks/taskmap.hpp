@@ -46,6 +46,12 @@ namespace yt {
 /// not copied per item) and through a non-const access path: its call operator must be safe to
 /// call concurrently.
 ///
+/// **Tracing.** `yt::taskmap(fn, range).named("multistarts")` names the map's spans in a
+/// `yt::trace_recorder`'s trace (unnamed maps are "taskmap"); the name is not copied and must
+/// outlive the recorder's output (a string literal does). `named` returns a reference to the map
+/// to `co_await` in the same expression (or, on a map stored in a variable, `co_await
+/// std::move(map).named("x")`); the result of `named` on a temporary must not be stored.
+///
 /// **Complexity.** Plain items: O(log N) deque operations when no worker steals, one per steal
 /// otherwise; besides the result vector, each split allocates a small job from a per-thread cache.
 /// Coroutine items: one deque push and one frame (recycled per thread) per item. Ranges that are

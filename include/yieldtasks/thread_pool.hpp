@@ -26,6 +26,7 @@
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/sleeper_list.hpp>
 #include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/pool_stats.hpp>
 #include <yieldtasks/reduce.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>
@@ -181,6 +182,36 @@ public:
                                          std::forward<Transform>(transform)));
   }
 
+  /// A snapshot of what each worker has done since the pool started: items run, tasks resumed,
+  /// steals and failed steal attempts, sleeps and wakes, busy and idle time (see
+  /// `yt::worker_stats`). Counting is always on and costs no shared writes: each worker keeps its
+  /// own counters.
+  ///
+  /// **Exceptions.** Only `std::bad_alloc`.
+  ///
+  /// **Lifetime.** The snapshot is a plain value, independent of the pool; the counts are never
+  /// reset while the pool lives.
+  ///
+  /// **Thread safety.** May be called from any thread, a worker's included, while the pool runs.
+  /// The snapshot is then approximate: each counter is read at a slightly different moment, and
+  /// the counts of a job still running may not be in it yet. Once the pool is quiet (no call
+  /// blocked in it, no task running), it is exact.
+  ///
+  /// **Example.**
+  /// ```cpp
+  /// const yt::pool_stats before = pool.stats();
+  /// pool.map([](int x) { return x * x; }, std::views::iota(0, 1000));
+  /// const std::uint64_t items = pool.stats().total().items_run - before.total().items_run; // 1000
+  /// ```
+  [[nodiscard]] pool_stats stats() const {
+    pool_stats snapshot;
+    snapshot.workers.reserve(m_workers.size());
+    for (const std::unique_ptr<detail::worker>& one : m_workers) {
+      snapshot.workers.push_back(one->counters().snapshot());
+    }
+    return snapshot;
+  }
+
 private:
   friend detail::pool_access;
 
@@ -280,15 +311,19 @@ private:
     const std::size_t count = m_workers.size();
     const std::size_t start = static_cast<std::size_t>(self.next_random() % count);
     const std::size_t tries = std::min(count, sweep_victims);
+    std::uint64_t failed = 0; // counted once per sweep, not per attempt
     for (std::size_t i = 0; i < tries; ++i) {
       detail::worker& victim = *m_workers[(start + i) % count];
       if (&victim == &self) {
         continue;
       }
       if (detail::job* work = victim.steal()) {
+        self.counters().add_steal_sweep(true, failed);
         return work;
       }
+      ++failed;
     }
+    self.counters().add_steal_sweep(false, failed);
     return nullptr;
   }
 
@@ -350,12 +385,14 @@ private:
       return;
     }
     m_sleepers.wait(index);
+    self.counters().add_wake();
     // Whether this worker counts itself among the searching ones (sleeper_list::begin_search);
     // whoever wakes it counts it.
     bool searching = true;
     while (true) {
       detail::job* next = self.pop();
       if (next == nullptr) {
+        self.counters().set_idle();
         if (!searching) {
           m_sleepers.begin_search();
           searching = true;
@@ -372,6 +409,7 @@ private:
         searching = false;
       }
       if (next != nullptr) {
+        self.counters().set_busy();
         self.run(*next);
         continue;
       }
@@ -385,8 +423,11 @@ private:
         }
         continue;
       }
+      // Only this thread counts sleeps and wakes, so a borrower's counting cannot be lost here.
+      self.counters().add_sleep();
       m_sleepers.wait(index);
       searching = true;
+      self.counters().add_wake();
     }
   }
 
@@ -414,6 +455,7 @@ private:
     detail::worker& self = *m_workers[index];
     {
       const detail::worker::scope installed(self);
+      self.counters().set_busy();
       self.run(start);
       detail::idle_backoff backoff;
       while (!finished.is_set()) {
@@ -428,6 +470,7 @@ private:
           break;
         }
       }
+      self.counters().set_idle();
     }
     if (!self.deque_empty()) {
       m_sleepers.wake(index); // work of others is left in the deque: its worker takes it over
@@ -465,6 +508,10 @@ namespace detail {
 // Lets a backend built on a pool (the MPI cluster) start work on it from any thread.
 struct pool_access {
   static void inject(thread_pool& pool, job& work) { pool.inject(work); }
+  // Lets a yt::trace_recorder switch each worker's trace on and collect its spans.
+  static trace_buffer& trace(thread_pool& pool, std::size_t worker) {
+    return pool.m_workers[worker]->trace();
+  }
 };
 
 } // namespace detail

@@ -10,6 +10,7 @@
 #include <yieldtasks/config.hpp>
 #include <yieldtasks/executor.hpp>
 #include <yieldtasks/inline_executor.hpp>
+#include <yieldtasks/pool_stats.hpp>
 #include <yieldtasks/reduce.hpp>
 #include <yieldtasks/remote.hpp>
 #include <yieldtasks/remote_error.hpp>
@@ -19,6 +20,7 @@
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
+#include <yieldtasks/trace_recorder.hpp>
 #include <yieldtasks/usage_error.hpp>
 #include <yieldtasks/version.hpp>
 #include <yieldtasks/when_all.hpp>

@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -103,6 +104,27 @@ TEST_CASE("qsearch --quiet writes nothing to stderr and --qasm writes the file",
   CHECK(r.out.empty());
   const qs::circuit_gates circuit = qs::parse_qasm(read_file(dir / "out.qasm"));
   CHECK(qs::distance(qs::make_target("qft2"), qs::circuit_unitary(circuit)) < 1e-10);
+}
+
+TEST_CASE("qsearch --trace writes a Chrome trace of the named maps, and needs a pool",
+          "[qsearch][cli]") {
+  const yt_test::temp_dir dir("qsearch_cli_test");
+  const std::string path = (dir / "trace.json").string();
+  const command_result r = run_qsearch("qft2 --quiet --threads 2 --trace " + path);
+  REQUIRE(r.exit_code == 0);
+  const nlohmann::json trace = nlohmann::json::parse(read_file(path));
+  std::set<std::string> names;
+  for (const nlohmann::json& event : trace.at("traceEvents")) {
+    if (event.at("ph") == "X") {
+      names.insert(event.at("name").get<std::string>());
+      CHECK(event.at("dur").get<double>() >= 0);
+      CHECK(event.at("tid").get<int>() < 2);
+    }
+  }
+  CHECK(names.count("multistarts") == 1);
+  const command_result serial = run_qsearch("qft2 --quiet --threads 1 --trace " + path);
+  CHECK(serial.exit_code == 2);
+  CHECK(serial.err.find("--trace") != std::string::npos);
 }
 
 TEST_CASE("qsearch --unitary reads text and npy files, big- and little-endian", "[qsearch][cli]") {

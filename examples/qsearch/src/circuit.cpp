@@ -296,7 +296,7 @@ yt::task<double> circuit_distance(circuit_gates a, circuit_gates b) {
   for (Eigen::Index first = 0; first < n; first += chunk) {
     firsts.push_back(first);
   }
-  const std::vector<complex> sums = co_await yt::taskmap(chunk_trace, firsts);
+  const std::vector<complex> sums = co_await yt::taskmap(chunk_trace, firsts).named("trace chunks");
   complex trace = 0;
   for (const complex& sum : sums) {
     trace += sum;

@@ -71,7 +71,8 @@ optimize_result combine_outcomes(int qubits, std::vector<block_outcome> outcomes
 yt::task<optimize_result> optimize(circuit_gates circuit, optimize_options options) {
   std::vector<block_job> jobs = make_block_jobs(circuit, options);
   std::vector<block_outcome> outcomes =
-      co_await yt::taskmap([](const block_job& job) { return resynthesize_block(job); }, jobs);
+      co_await yt::taskmap([](const block_job& job) { return resynthesize_block(job); }, jobs)
+          .named("blocks");
   co_return combine_outcomes(circuit.qubits, std::move(outcomes));
 }
 

@@ -35,24 +35,27 @@ template <class A> decltype(auto) awaiter_of(A&& a) {
   }
 }
 
-// A yieldtasks awaitable as a task's await_transform passes it on: `co_await a` applied to `a` in
-// place, with its value category (`A` is a reference for an lvalue).
-template <class A> class native_awaiter {
+// The awaiter `co_await a` would use, held for a task's await_transform: a pointer to `a` when it
+// is its own awaiter (it lives until the co_await ends, as the full-expression's temporary or as
+// the awaited lvalue, and need not be movable: maps are not), else the awaiter its
+// operator co_await returns. `A` is a reference for an lvalue.
+template <class A> class awaiter_ref {
   using object_type = std::remove_reference_t<A>;
-  // A map or when_all is its own awaiter; a task makes one (operator co_await).
   static constexpr bool is_own_awaiter = !has_member_co_await<A> && !has_free_co_await<A>;
   using stored_type =
       std::conditional_t<is_own_awaiter, object_type*,
                          std::remove_cvref_t<decltype(awaiter_of(std::declval<A&&>()))>>;
 
 public:
-  explicit native_awaiter(object_type& awaitable) : m_awaiter(get(awaitable)) {}
+  explicit awaiter_ref(object_type& awaitable) : m_awaiter(get(awaitable)) {}
 
-  [[nodiscard]] decltype(auto) await_ready() { return awaiter().await_ready(); }
-  template <class Handle> decltype(auto) await_suspend(Handle awaiting) {
-    return awaiter().await_suspend(awaiting);
+  auto& operator*() {
+    if constexpr (is_own_awaiter) {
+      return *m_awaiter;
+    } else {
+      return m_awaiter;
+    }
   }
-  decltype(auto) await_resume() { return awaiter().await_resume(); }
 
 private:
   static stored_type get(object_type& awaitable) {
@@ -62,15 +65,25 @@ private:
       return awaiter_of(static_cast<A&&>(awaitable));
     }
   }
-  auto& awaiter() {
-    if constexpr (is_own_awaiter) {
-      return *m_awaiter;
-    } else {
-      return m_awaiter;
-    }
-  }
 
   stored_type m_awaiter;
+};
+
+// A yieldtasks awaitable as a task's await_transform passes it on: `co_await a` applied to `a` in
+// place, with its value category (an rvalue task is awaitable, an lvalue one is not). Returned by
+// reference instead, the awaitable would be copied into the frame by g++ 12.
+template <class A> class native_awaiter {
+public:
+  explicit native_awaiter(std::remove_reference_t<A>& awaitable) : m_awaiter(awaitable) {}
+
+  [[nodiscard]] decltype(auto) await_ready() { return (*m_awaiter).await_ready(); }
+  template <class Handle> decltype(auto) await_suspend(Handle awaiting) {
+    return (*m_awaiter).await_suspend(awaiting);
+  }
+  decltype(auto) await_resume() { return (*m_awaiter).await_resume(); }
+
+private:
+  awaiter_ref<A> m_awaiter;
 };
 
 // The handle a foreign awaitable is given to resume: a coroutine of its own that, resumed on
@@ -146,30 +159,25 @@ private:
 // on any thread, puts the task back on the executor it was running on. Outside any executor the
 // task's own handle is passed through.
 template <class A> class foreign_awaiter {
-  using awaiter_type = decltype(awaiter_of(std::declval<A>()));
-  // An lvalue awaitable is awaited in place, as co_await would; a temporary lives in here.
-  using stored_type = std::conditional_t<std::is_lvalue_reference_v<awaiter_type>, awaiter_type,
-                                         std::remove_cvref_t<awaiter_type>>;
-
 public:
-  explicit foreign_awaiter(A&& awaitable) : m_awaiter(awaiter_of(std::forward<A>(awaitable))) {}
+  explicit foreign_awaiter(std::remove_reference_t<A>& awaitable) : m_awaiter(awaitable) {}
 
-  [[nodiscard]] bool await_ready() { return m_awaiter.await_ready(); }
+  [[nodiscard]] bool await_ready() { return (*m_awaiter).await_ready(); }
 
   // Nothing of this object may be touched once the foreign awaitable has the trampoline: it may
   // resume the task on another thread, which may finish and destroy this frame before the call
   // returns.
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> task) {
-    using result = decltype(m_awaiter.await_suspend(task));
+    using result = decltype((*m_awaiter).await_suspend(task));
     worker* self = worker::current();
     if (self == nullptr) {
       if constexpr (std::is_void_v<result>) {
-        m_awaiter.await_suspend(task);
+        (*m_awaiter).await_suspend(task);
         return std::noop_coroutine();
       } else if constexpr (std::same_as<result, bool>) {
-        return m_awaiter.await_suspend(task) ? std::noop_coroutine() : task;
+        return (*m_awaiter).await_suspend(task) ? std::noop_coroutine() : task;
       } else {
-        return m_awaiter.await_suspend(task);
+        return (*m_awaiter).await_suspend(task);
       }
     }
     m_task.handle = task;
@@ -177,20 +185,20 @@ public:
     const std::coroutine_handle<> trampoline = m_trampoline.aim(self->from_outside(), m_task);
     m_task.armed();
     if constexpr (std::is_void_v<result>) {
-      m_awaiter.await_suspend(trampoline);
+      (*m_awaiter).await_suspend(trampoline);
       return std::noop_coroutine();
     } else if constexpr (std::same_as<result, bool>) {
       // false: not suspended after all, and the trampoline never runs.
-      return m_awaiter.await_suspend(trampoline) ? std::noop_coroutine() : task;
+      return (*m_awaiter).await_suspend(trampoline) ? std::noop_coroutine() : task;
     } else {
-      return m_awaiter.await_suspend(trampoline);
+      return (*m_awaiter).await_suspend(trampoline);
     }
   }
 
-  decltype(auto) await_resume() { return m_awaiter.await_resume(); }
+  decltype(auto) await_resume() { return (*m_awaiter).await_resume(); }
 
 private:
-  stored_type m_awaiter;
+  awaiter_ref<A> m_awaiter;
   resume_job m_task;
   resume_trampoline m_trampoline;
 };

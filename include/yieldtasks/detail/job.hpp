@@ -29,6 +29,11 @@ struct resume_job : job {
     return *this;
   }
 
+  // Whether `j` is a resume job (the pool counts them as tasks resumed).
+  [[nodiscard]] static bool is_resume(const job& j) noexcept {
+    return j.run == &resume_job::resume;
+  }
+
   std::coroutine_handle<> handle;
 
 private:

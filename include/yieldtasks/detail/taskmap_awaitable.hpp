@@ -19,6 +19,7 @@
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/join_counter.hpp>
 #include <yieldtasks/detail/split_loop.hpp>
+#include <yieldtasks/detail/trace_buffer.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/remote.hpp>
 #include <yieldtasks/stop_source.hpp>
@@ -103,6 +104,17 @@ public:
   taskmap_awaitable& operator=(const taskmap_awaitable&) = delete;
   ~taskmap_awaitable() = default;
 
+  // Names the map in a trace (yt::trace_recorder); see taskmap.hpp. A task awaits the map in
+  // place, whatever the reference (task_promise_base::await_transform).
+  [[nodiscard]] taskmap_awaitable& named(const char* name) & noexcept {
+    m_name = name;
+    return *this;
+  }
+  [[nodiscard]] taskmap_awaitable&& named(const char* name) && noexcept {
+    m_name = name;
+    return std::move(*this);
+  }
+
   [[nodiscard]] bool await_ready() {
     if (m_awaited) {
       throw usage_error("yt::taskmap: a map can be awaited only once");
@@ -158,6 +170,11 @@ public:
 private:
   decltype(auto) call(std::size_t index) { return call_on(m_range[index]); }
 
+  // The depth of this map in the tree of nested maps, for its trace spans: the single place that
+  // obtains it. 0 until the maps form a chain (issue 21, part 6: wired at merge to the per-map
+  // context chain, the depth of the enclosing map + 1).
+  [[nodiscard]] std::uint32_t trace_depth() const noexcept { return 0; }
+
   decltype(auto) call_on(reference element) {
     if constexpr (cancellable) {
       return std::invoke(m_fn, std::forward<reference>(element), stop_source{m_stop});
@@ -187,9 +204,16 @@ private:
   // Runs [begin, end) and whatever of it this worker takes back (run_split_loop), then accounts
   // for it: the map's whole range runs through here, and so does every split of it.
   std::coroutine_handle<> run_plain(std::size_t begin, std::size_t end, worker& self) noexcept {
-    const std::size_t last = run_split_loop(
-        begin, end, self, m_stop, this, &run_split,
-        [this](std::size_t from, std::size_t to) { return run_plain_batch(from, to); });
+    trace_span_guard span(self.trace(), m_name, trace_depth());
+    std::size_t ran = 0; // items run here, for the counters and the trace; the rest is skipped
+    const std::size_t last = run_split_loop(begin, end, self, m_stop, this, &run_split,
+                                            [this, &ran](std::size_t from, std::size_t to) {
+                                              const std::size_t stopped = run_plain_batch(from, to);
+                                              ran += stopped - from;
+                                              return stopped;
+                                            });
+    self.counters().add_items(ran);
+    span.set_items(ran);
     return m_join.finish(last - begin);
   }
 
@@ -235,7 +259,10 @@ private:
   };
 
   static void run_spawn(job& self, worker& runner) noexcept {
-    static_cast<spawn_job&>(self).map->spawn_next(runner).resume();
+    taskmap_awaitable* map = static_cast<spawn_job&>(self).map;
+    // The span copies the name and depth: the map may be gone when the item's segment ends.
+    const trace_span_guard span(runner.trace(), map->m_name, map->trace_depth());
+    map->spawn_next(runner).resume();
   }
 
   // Called by whichever worker holds m_spawn: starts the next item after re-publishing the rest.
@@ -249,6 +276,7 @@ private:
       m_spawn.next = index + 1;
       self.push(m_spawn); // from here on another worker may own m_spawn
     }
+    self.counters().add_items(1);
     return start_item(index, end - index == 1);
   }
 
@@ -315,6 +343,7 @@ private:
   [[no_unique_address]] std::conditional_t<
       distributable, std::optional<remote_items<taskmap_awaitable>>, no_results>
       m_remote;
+  const char* m_name = "taskmap";
   bool m_awaited = false;
 };
 

@@ -8,6 +8,8 @@
 #include <yieldtasks/detail/injector.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/sleeper_list.hpp>
+#include <yieldtasks/detail/trace_buffer.hpp>
+#include <yieldtasks/detail/worker_counters.hpp>
 
 namespace yt::detail {
 
@@ -88,6 +90,13 @@ public:
   void run(job& j) noexcept {
     const std::uintptr_t sp = stack_pointer();
     set_stack_limit(sp > YT_TRANSFER_STACK_BYTES ? sp - YT_TRANSFER_STACK_BYTES : 0);
+    if (resume_job::is_resume(j)) {
+      m_counters.add_resumed();
+      if (m_trace.on()) [[unlikely]] {
+        run_traced(j);
+        return;
+      }
+    }
     j.run(j, *this);
   }
 
@@ -101,6 +110,13 @@ public:
     return j.handle;
   }
 
+  // What this worker has done, for thread_pool::stats(); written only by whoever runs as it.
+  [[nodiscard]] worker_counters& counters() noexcept { return m_counters; }
+  [[nodiscard]] const worker_counters& counters() const noexcept { return m_counters; }
+
+  // The spans this worker records while a yt::trace_recorder is attached to its pool.
+  [[nodiscard]] trace_buffer& trace() noexcept { return m_trace; }
+
   // xorshift64: victim selection needs speed, not quality.
   std::uint64_t next_random() noexcept {
     m_rng_state ^= m_rng_state << 13U;
@@ -110,6 +126,12 @@ public:
   }
 
 private:
+  // A task segment resumed from the loop, as one span of a trace.
+  [[gnu::noinline]] void run_traced(job& j) noexcept {
+    const trace_span_guard span(m_trace, "task", 0);
+    j.run(j, *this);
+  }
+
   // Out of line, so that transfer() stays small enough to inline into every awaiter.
   [[gnu::noinline]] std::coroutine_handle<> bounce(resume_job& j) noexcept {
     push(j.armed());
@@ -154,6 +176,8 @@ private:
   const void* m_pool;
   injector* m_from_outside;
   std::uint64_t m_rng_state;
+  worker_counters m_counters;
+  trace_buffer m_trace;
 };
 
 } // namespace yt::detail

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <cmath>
+#include <coroutine>
 #include <cstddef>
 #include <cstring>
 #include <optional>
@@ -152,7 +153,7 @@ yt::task<evaluation> evaluate(const candidate& c, search_context& context, Mappe
         }
         return result;
       },
-      std::views::iota(0, starts));
+      std::views::iota(0, starts), "multistarts");
 
   evaluation out;
   out.starts = started.load(std::memory_order_relaxed);
@@ -197,7 +198,7 @@ yt::task<std::vector<evaluation>> evaluate_all(const std::vector<candidate>& can
                                                search_result& result) {
   context.first_solved_candidate.store(static_cast<int>(candidates.size()));
   std::vector<evaluation> evaluations = co_await mapper.map(
-      [&](const candidate& c) { return evaluate(c, context, mapper); }, candidates);
+      [&](const candidate& c) { return evaluate(c, context, mapper); }, candidates, "candidates");
   for (const evaluation& e : evaluations) {
     result.starts += e.starts;
   }
@@ -292,9 +293,13 @@ inline void finish(search_result& result, const node& chosen, bool solved, const
 /// The mapper of `synthesize` and `resynthesize_block`: both inner levels as nested
 /// `yt::taskmap`s on the executor that runs the search.
 struct taskmap_mapper {
-  /// Returns `yt::taskmap(fn, range)`.
-  template <class F, class Range> auto map(F&& fn, Range&& range) {
-    return yt::taskmap(std::forward<F>(fn), std::forward<Range>(range));
+  /// Awaits `yt::taskmap(fn, range)`, named `name` in a `yt::trace_recorder`'s trace. A task of
+  /// its own, since a map cannot be returned once named; it references `fn` and `range`, so
+  /// await it at once.
+  template <class F, class Range>
+  auto map(F&& fn, Range&& range, const char* name = "taskmap")
+      -> yt::task<yt::taskmap_result_t<F, Range>> {
+    co_return co_await yt::taskmap(std::forward<F>(fn), std::forward<Range>(range)).named(name);
   }
 };
 
@@ -494,7 +499,7 @@ yt::task<search_result> synthesize_with(Mapper mapper, matrix target, search_opt
         }
         return search_detail::search_once(mapper, target, std::move(own));
       },
-      std::views::iota(0, restarts));
+      std::views::iota(0, restarts), "restarts");
   // The fewest two-qubit gates among the solutions, the lowest restart on a tie; the lowest
   // distance when none solved.
   const auto better = [](const search_result& a, const search_result& b) {
