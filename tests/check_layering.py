@@ -21,10 +21,11 @@ import sys
 # in the taskmap layer although detail/*.hpp would place it in the scheduler's internals.
 LAYERS = [
     ("vocabulary", ["config.hpp", "version.hpp", "usage_error.hpp", "available_concurrency.hpp",
-                    "cluster_error.hpp", "remote_error.hpp", "cluster_options.hpp"]),
+                    "cluster_error.hpp", "remote_error.hpp", "cluster_options.hpp",
+                    "operation_cancelled.hpp"]),
     ("scheduler internals", ["detail/*.hpp"]),
-    ("core", ["task.hpp", "stop_source.hpp", "when_all.hpp", "executor.hpp", "sync_wait.hpp",
-              "codec.hpp", "cereal_codec.hpp", "remote.hpp"]),
+    ("core", ["task.hpp", "stop_source.hpp", "when_all.hpp", "when_any.hpp", "executor.hpp",
+              "sync_wait.hpp", "codec.hpp", "cereal_codec.hpp", "remote.hpp"]),
     ("cluster seam", ["detail/cluster/map_distributor.hpp", "detail/cluster/remote_items.hpp"]),
     ("taskmap", ["detail/taskmap_awaitable.hpp", "taskmap.hpp"]),
     ("executor internals", ["detail/executor/*.hpp"]),

@@ -10,6 +10,7 @@
 #include <yieldtasks/config.hpp>
 #include <yieldtasks/executor.hpp>
 #include <yieldtasks/inline_executor.hpp>
+#include <yieldtasks/operation_cancelled.hpp>
 #include <yieldtasks/remote.hpp>
 #include <yieldtasks/remote_error.hpp>
 #include <yieldtasks/stop_source.hpp>
