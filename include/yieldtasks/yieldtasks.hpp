@@ -21,3 +21,4 @@
 #include <yieldtasks/usage_error.hpp>
 #include <yieldtasks/version.hpp>
 #include <yieldtasks/when_all.hpp>
+#include <yieldtasks/when_any.hpp>
