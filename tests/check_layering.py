@@ -22,10 +22,10 @@ import sys
 LAYERS = [
     ("vocabulary", ["config.hpp", "version.hpp", "usage_error.hpp", "available_concurrency.hpp",
                     "cluster_error.hpp", "remote_error.hpp", "cluster_options.hpp",
-                    "pool_stats.hpp"]),
+                    "pool_stats.hpp", "operation_cancelled.hpp"]),
     ("scheduler internals", ["detail/*.hpp"]),
-    ("core", ["task.hpp", "stop_source.hpp", "when_all.hpp", "executor.hpp", "sync_wait.hpp",
-              "codec.hpp", "cereal_codec.hpp", "remote.hpp", "sleep_for.hpp"]),
+    ("core", ["task.hpp", "stop_source.hpp", "when_all.hpp", "when_any.hpp", "executor.hpp",
+              "sync_wait.hpp", "codec.hpp", "cereal_codec.hpp", "remote.hpp", "sleep_for.hpp"]),
     ("cluster seam", ["detail/cluster/map_distributor.hpp", "detail/cluster/remote_items.hpp"]),
     ("taskmap", ["detail/taskmap_awaitable.hpp", "taskmap.hpp", "detail/reduce_awaitable.hpp",
                  "reduce.hpp"]),

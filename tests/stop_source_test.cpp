@@ -1,12 +1,17 @@
+#include <algorithm>
 #include <atomic>
 #include <optional>
 #include <ranges>
 #include <stdexcept>
+#include <stop_token>
+#include <string>
+#include <thread>
 #include <vector>
 
 #include <catch2/catch.hpp>
 
 #include <yieldtasks/inline_executor.hpp>
+#include <yieldtasks/operation_cancelled.hpp>
 #include <yieldtasks/stop_source.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
@@ -188,4 +193,166 @@ TEST_CASE("a function that throws instead of returning its task fails the map",
   for (int round = 0; round < 50; ++round) {
     CHECK_THROWS_AS(pool.map(make, std::views::iota(0, 5)), std::invalid_argument);
   }
+}
+
+// ---- cancellation as a tree
+// ----------------------------------------------------------------------
+
+namespace {
+
+// Three levels: a cancellable top map (yt::stop_source), a plain map of coroutine items below each
+// top item, and a leaf map whose items take a std::stop_token below each of those. Leaf (1, 2, 3)
+// stops the top map.
+struct three_levels {
+  static constexpr int top = 4;
+  static constexpr int mid = 4;
+  static constexpr int leaf = 6;
+  std::atomic<int> leaves_run{0};
+  std::atomic<bool> token_saw_stop{false};
+
+  yt::task<std::vector<std::optional<int>>> run() {
+    co_return co_await yt::taskmap(
+        [this](int x, yt::stop_source stop) -> yt::task<int> {
+          const std::vector<int> sums = co_await yt::taskmap(
+              [this, x, stop](int y) -> yt::task<int> {
+                const auto values = co_await yt::taskmap(
+                    [this, x, y, stop](int z, std::stop_token token) {
+                      leaves_run.fetch_add(1);
+                      if (x == 1 && y == 2 && z == 3) {
+                        stop.request_stop();
+                        token_saw_stop.store(token.stop_requested());
+                      }
+                      return z;
+                    },
+                    std::views::iota(0, leaf));
+                co_return static_cast<int>(values.size());
+              },
+              std::views::iota(0, mid));
+          co_return sums[0];
+        },
+        std::views::iota(0, top));
+  }
+};
+
+} // namespace
+
+TEST_CASE("a stop reaches maps nested three deep, in order on inline_executor", "[stop_source]") {
+  three_levels levels;
+  yt::inline_executor serial;
+  const std::vector<std::optional<int>> results = serial.sync_wait(levels.run());
+  REQUIRE(results.size() == three_levels::top);
+  CHECK(results[0] == three_levels::leaf);
+  // Item 1's plain middle map was stopped with items left: its operation_cancelled makes item 1 a
+  // skipped item of the cancellable top map, not a failure.
+  CHECK_FALSE(results[1].has_value());
+  CHECK_FALSE(results[2].has_value());
+  CHECK_FALSE(results[3].has_value());
+  CHECK(levels.leaves_run.load() ==
+        three_levels::mid * three_levels::leaf + 2 * three_levels::leaf + 4);
+  CHECK(levels.token_saw_stop.load());
+}
+
+TEST_CASE("a stop reaches maps nested three deep on a thread_pool", "[stop_source]") {
+  yt::thread_pool pool(4);
+  for (int repeat = 0; repeat < 50; ++repeat) {
+    three_levels levels;
+    const std::vector<std::optional<int>> results = pool.sync_wait(levels.run());
+    REQUIRE(results.size() == three_levels::top);
+    for (const std::optional<int>& result : results) {
+      CHECK((!result.has_value() || *result == three_levels::leaf));
+    }
+    CHECK(levels.token_saw_stop.load());
+    CHECK(levels.leaves_run.load() < three_levels::top * three_levels::mid * three_levels::leaf);
+  }
+}
+
+namespace {
+
+// Every item of a map given `token` waits, inside a nested map whose items take a std::stop_token,
+// for the stop to arrive; `started` counts the waiting items.
+yt::task<std::vector<int>> wait_for_stop(std::stop_token token, std::atomic<int>& started) {
+  co_return co_await yt::taskmap(
+      [&started](int x) -> yt::task<int> {
+        const auto inner = co_await yt::taskmap(
+            [&started](int y, std::stop_token nested) {
+              started.fetch_add(1);
+              while (!nested.stop_requested()) {
+                std::this_thread::yield();
+              }
+              return y;
+            },
+            std::views::iota(0, 1));
+        co_return x + static_cast<int>(inner.size());
+      },
+      std::views::iota(0, 1'000), std::move(token));
+}
+
+} // namespace
+
+TEST_CASE("a std::stop_token stopped from another thread stops a map and its nested maps",
+          "[stop_source]") {
+  std::stop_source outside;
+  std::atomic<int> started{0};
+  std::thread stopper([&] {
+    while (started.load() == 0) {
+      std::this_thread::yield();
+    }
+    outside.request_stop();
+  });
+  SECTION("on inline_executor") {
+    yt::inline_executor serial;
+    CHECK_THROWS_AS(serial.sync_wait(wait_for_stop(outside.get_token(), started)),
+                    yt::operation_cancelled);
+    CHECK(started.load() == 1);
+  }
+  SECTION("on a thread_pool") {
+    yt::thread_pool pool(2);
+    CHECK_THROWS_AS(pool.sync_wait(wait_for_stop(outside.get_token(), started)),
+                    yt::operation_cancelled);
+    CHECK(started.load() < 1'000);
+  }
+  stopper.join();
+}
+
+TEST_CASE("a map given a stopped std::stop_token skips every item", "[stop_source]") {
+  std::stop_source outside;
+  outside.request_stop();
+  yt::thread_pool pool(2);
+  std::atomic<int> ran{0};
+  auto cancellable = [&](std::stop_token token) -> yt::task<std::vector<std::optional<int>>> {
+    co_return co_await yt::taskmap(
+        [&ran](int x, yt::stop_source /*stop*/) {
+          ran.fetch_add(1);
+          return x;
+        },
+        std::views::iota(0, 100), std::move(token));
+  };
+  const auto skipped = pool.sync_wait(cancellable(outside.get_token()));
+  REQUIRE(skipped.size() == 100);
+  CHECK(std::ranges::none_of(skipped, [](const auto& r) { return r.has_value(); }));
+  auto plain = [&](std::stop_token token) -> yt::task<std::vector<int>> {
+    co_return co_await yt::taskmap(
+        [&ran](int x) {
+          ran.fetch_add(1);
+          return x;
+        },
+        std::views::iota(0, 100), std::move(token));
+  };
+  CHECK_THROWS_AS(pool.sync_wait(plain(outside.get_token())), yt::operation_cancelled);
+  CHECK(ran.load() == 0);
+  // A token that cannot be stopped changes nothing.
+  CHECK(pool.sync_wait(plain(std::stop_token{})).size() == 100);
+  CHECK(ran.load() == 100);
+}
+
+TEST_CASE("a map that is never stopped ignores its token's later stop", "[stop_source]") {
+  std::stop_source outside;
+  yt::inline_executor serial;
+  auto run = [&]() -> yt::task<std::vector<int>> {
+    std::vector<int> values =
+        co_await yt::taskmap([](int x) { return x; }, std::views::iota(0, 10), outside.get_token());
+    outside.request_stop(); // the map is over: its callback is gone
+    co_return values;
+  };
+  CHECK(serial.sync_wait(run()).size() == 10);
 }

@@ -1,7 +1,9 @@
 // The idea: a map whose function also takes a `yt::stop_source` is cancellable. Here each item is
 // one restart of a randomized search; the first restart that succeeds calls request_stop(), the
 // restarts that have not started yet are skipped, and the map yields
-// std::vector<std::optional<R>> with std::nullopt for every skipped item.
+// std::vector<std::optional<R>> with std::nullopt for every skipped item. A stop reaches the maps
+// nested below the items too: in tree_search each restart probes four neighbours in a nested map
+// whose items poll a std::stop_token, and the first good probe stops the whole tree.
 
 #include <algorithm>
 #include <cstdint>
@@ -38,6 +40,25 @@ yt::task<outcomes> search(int restarts) {
   co_return co_await yt::taskmap(restart, seeds);
 }
 
+// Restart `start` probes seeds 4 * start .. 4 * start + 3; a good probe stops the top map, and with
+// it the nested maps of every restart.
+yt::task<int> probe_around(int start, yt::stop_source top) {
+  const auto found = co_await yt::taskmap(
+      [top](int seed, std::stop_token /*token*/) {
+        if (cost(seed) < good_enough) {
+          top.request_stop();
+        }
+        return seed;
+      },
+      std::views::iota(4 * start, 4 * start + 4));
+  co_return static_cast<int>(
+      std::ranges::count_if(found, [](const auto& r) { return r.has_value(); }));
+}
+
+yt::task<std::vector<std::optional<int>>> tree_search(int restarts) {
+  co_return co_await yt::taskmap(probe_around, std::views::iota(0, restarts));
+}
+
 // Every restart that ran reports its own cost, at least one succeeded, and some were skipped.
 bool consistent(const outcomes& results) {
   bool success = false;
@@ -66,6 +87,14 @@ int main() {
   for (std::size_t seed = 0; seed < in_order.size(); ++seed) {
     ok = ok && in_order[seed].has_value() == (seed <= first);
   }
+
+  // The tree, in order: the probes up to the first good one ran, nothing after it.
+  const std::vector<std::optional<int>> probed = serial.sync_wait(tree_search(restarts / 4));
+  long probes = 0;
+  for (const std::optional<int>& count : probed) {
+    probes += count.value_or(0);
+  }
+  ok = ok && probes == static_cast<long>(first) + 1;
 
   yt::thread_pool pool; // in parallel: a few more may have started before the stop was seen
   const outcomes parallel = pool.sync_wait(search(restarts));

@@ -11,6 +11,7 @@
 #include <yieldtasks/detail/foreign_awaiter.hpp>
 #include <yieldtasks/detail/frame_allocator.hpp>
 #include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/map_context.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/usage_error.hpp>
 
@@ -87,11 +88,18 @@ public:
   resume_job& start_job() noexcept { return m_start; }
   void set_continuation(resume_job& continuation) noexcept { m_continuation = &continuation; }
 
-  // Makes this task an item whose completion goes to `sink` instead of an awaiting coroutine.
-  void bind_to_sink(item_sink& sink, std::size_t index) noexcept {
+  // Makes this task an item of the map (or when_all, when_any) whose children see `context`,
+  // its completion going to `sink` instead of an awaiting coroutine.
+  void bind_to_sink(item_sink& sink, std::size_t index, map_context* context) noexcept {
     m_sink = &sink;
     m_index = index;
+    m_context = context;
   }
+
+  // The context of the map this task runs under, directly or through the tasks awaiting it; null
+  // under none. Maps awaited in this task link below it.
+  [[nodiscard]] map_context* context() const noexcept { return m_context; }
+  void set_context(map_context* context) noexcept { m_context = context; }
 
   void rethrow_if_failed() const {
     if (m_exception) {
@@ -104,12 +112,14 @@ protected:
   // members left uninitialised below.
   task_promise_base() noexcept {} // NOLINT(modernize-use-equals-default)
 
-  // m_continuation and m_index are written before the task starts, by whichever of co_await and
-  // bind_to_sink starts it, and are left uninitialised so that creating a task stores less.
+  // m_continuation, m_index and m_context are written before the task starts, by whichever of
+  // co_await and bind_to_sink starts it, and are left uninitialised so that creating a task stores
+  // less.
   resume_job m_start;
   resume_job* m_continuation;
   item_sink* m_sink = nullptr;
   std::size_t m_index;
+  map_context* m_context;
   std::exception_ptr m_exception;
 };
 
@@ -159,6 +169,18 @@ public:
   }
 };
 
+// The map context of the coroutine `awaiting`: its task's, or none for another kind of coroutine
+// (the root coroutine of a blocking entry, a user's own coroutine type).
+template <class Promise>
+[[nodiscard]] map_context* context_of(std::coroutine_handle<Promise> awaiting) noexcept {
+  if constexpr (std::is_base_of_v<task_promise_base, Promise>) {
+    return awaiting.promise().context();
+  } else {
+    static_cast<void>(awaiting);
+    return nullptr;
+  }
+}
+
 struct task_access {
   template <class T> static std::coroutine_handle<task_promise<T>> release(task<T>& t) noexcept {
     return std::exchange(t.m_frame, {});
@@ -167,6 +189,34 @@ struct task_access {
   static std::coroutine_handle<task_promise<T>> frame(const task<T>& t) noexcept {
     return t.m_frame;
   }
+};
+
+// What `co_await` on a task returns: starts the task by symmetric transfer and resumes the
+// awaiting coroutine with its result. A class of its own rather than local to operator co_await,
+// which could not declare the member template.
+template <class T> class task_awaiter {
+public:
+  explicit task_awaiter(std::coroutine_handle<task_promise<T>> frame) noexcept : m_frame(frame) {}
+  [[nodiscard]] bool await_ready() const {
+    if (!m_frame) {
+      throw usage_error("yt::task: awaiting an empty (moved-from) task");
+    }
+    return false;
+  }
+  // A template on the awaiting promise: the task inherits the awaiting task's map context.
+  template <class Promise>
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> awaiting) noexcept {
+    m_resume_awaiting.handle = awaiting;
+    task_promise<T>& promise = m_frame.promise();
+    promise.set_continuation(m_resume_awaiting);
+    promise.set_context(context_of(awaiting));
+    return worker::transfer(promise.start_job());
+  }
+  T await_resume() { return m_frame.promise().take_result(); }
+
+private:
+  std::coroutine_handle<task_promise<T>> m_frame;
+  resume_job m_resume_awaiting;
 };
 
 } // namespace detail
@@ -228,29 +278,8 @@ public:
 
   /// Awaits the task: runs it and yields its result. Only rvalues can be awaited, which makes the
   /// single use explicit (`co_await std::move(t)`).
-  auto operator co_await() && noexcept {
-    class awaiter {
-    public:
-      explicit awaiter(std::coroutine_handle<promise_type> frame) noexcept : m_frame(frame) {}
-      [[nodiscard]] bool await_ready() const {
-        if (!m_frame) {
-          throw usage_error("yt::task: awaiting an empty (moved-from) task");
-        }
-        return false;
-      }
-      std::coroutine_handle<> await_suspend(std::coroutine_handle<> awaiting) noexcept {
-        m_resume_awaiting.handle = awaiting;
-        promise_type& promise = m_frame.promise();
-        promise.set_continuation(m_resume_awaiting);
-        return detail::worker::transfer(promise.start_job());
-      }
-      T await_resume() { return m_frame.promise().take_result(); }
-
-    private:
-      std::coroutine_handle<promise_type> m_frame;
-      detail::resume_job m_resume_awaiting;
-    };
-    return awaiter{m_frame};
+  detail::task_awaiter<T> operator co_await() && noexcept {
+    return detail::task_awaiter<T>{m_frame};
   }
 
 private:

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <ranges>
+#include <stop_token>
 #include <utility>
 
 #include <yieldtasks/detail/indexed_range.hpp>
@@ -15,8 +16,13 @@ namespace yt {
 /// input order**, or nothing when `R` is `void`. If `fn` also accepts a `yt::stop_source` as its
 /// second argument, the map is cancellable and yields `std::vector<std::optional<R>>`, with
 /// `std::nullopt` for items skipped after a stop request; if `fn` accepts both forms, the one with
-/// the `stop_source` is used. `R` may be move-only, `bool`, or lack a default constructor. An empty
-/// range yields an empty vector without suspending.
+/// the `stop_source` is used. `fn` may take a `std::stop_token` instead, to poll only: the map is
+/// then cancellable in the same way, its items' tokens reporting the map's stop (each item gets
+/// a copy, one atomic increment). A stop of a map reaches the maps nested below its items, to any
+/// depth (see `yt::stop_source`); a map that is not cancellable and is stopped that way, or
+/// through the `std::stop_token` of the three-argument `taskmap`, before all its items started
+/// throws `yt::operation_cancelled`. `R` may be move-only, `bool`, or lack a default constructor.
+/// An empty range yields an empty vector without suspending.
 ///
 /// The awaiting task **suspends**: its worker thread goes on with the items (and any other work),
 /// other workers steal items, and the task resumes, on whichever worker finishes the last item.
@@ -25,6 +31,8 @@ namespace yt {
 /// **Ordering.** On a `yt::thread_pool`, items start and finish in no particular order. On a
 /// `yt::inline_executor`, items start in input order, and an item that awaits a nested map runs
 /// that map to completion before the next item starts.
+/// A stop is checked before each item of a cancellable map, but only between the batches of a
+/// non-cancellable map of plain items (cheap items run in check-free loops of a few microseconds).
 ///
 /// **Exceptions.** If items throw, the first exception (first in time; on a `yt::inline_executor`,
 /// the lowest failing index) is rethrown from the `co_await` once every item that had started has
@@ -70,6 +78,38 @@ template <class F, std::ranges::input_range Range>
 [[nodiscard]] auto taskmap(F&& fn, Range&& range) {
   return detail::taskmap_awaitable<F, std::views::all_t<Range>>(
       std::forward<F>(fn), std::views::all(std::forward<Range>(range)));
+}
+
+/// `taskmap(fn, range)` that a `std::stop_token` can stop from outside: a stop requested through
+/// `token` (from any thread, at any time before the map finishes) skips the map's unstarted items
+/// and reaches the maps nested below its items, as a `yt::stop_source` stop does.
+///
+/// A cancellable map (`fn` takes a `yt::stop_source` or a `std::stop_token`) yields its
+/// `std::nullopt`s for the skipped items; any other map cannot leave holes in its
+/// `std::vector<R>`, so if items were skipped its `co_await` throws `yt::operation_cancelled`
+/// (a map whose items had all started when the stop came returns its results). A token whose
+/// `stop_possible()` is false changes nothing.
+///
+/// A third argument rather than a modifier on the awaitable (`taskmap(fn, range).with(token)`):
+/// a modifier would have to return the awaitable by reference, which cannot be copied or moved
+/// (its range's iterators point into it), and g++ 12 copies a `co_await` operand that is not a
+/// prvalue.
+///
+/// **Complexity.** One `std::stop_callback` registered on `token` per map (an allocation and a
+/// lock in the token's state), removed when the map finishes; nothing per item.
+///
+/// **Example.**
+/// ```cpp
+/// yt::task<std::vector<int>> squares(std::vector<int> xs, std::stop_token token) {
+///   co_return co_await yt::taskmap([](int x) { return x * x; }, xs, std::move(token));
+/// }  // throws yt::operation_cancelled if `token` stopped it before every item started
+/// ```
+template <class F, std::ranges::input_range Range>
+  requires detail::taskmap_function<
+      F, typename detail::indexed_range<std::views::all_t<Range>>::reference>
+[[nodiscard]] auto taskmap(F&& fn, Range&& range, std::stop_token token) {
+  return detail::taskmap_awaitable<F, std::views::all_t<Range>>(
+      std::forward<F>(fn), std::views::all(std::forward<Range>(range)), std::move(token));
 }
 
 /// The type `co_await yt::taskmap(fn, range)` yields.

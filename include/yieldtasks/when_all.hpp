@@ -49,12 +49,16 @@ public:
 
   // Out of line: inlined, its push would make the awaiting coroutine save six registers instead
   // of four on every resumption (fib: 219 -> 216 instructions per call).
-  [[gnu::noinline]] std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) {
+  // A template on the awaiting promise, whose map context the children inherit: they are not items
+  // of a map of their own, so a stop of the enclosing map reaches the maps they await.
+  template <class Promise>
+  [[gnu::noinline]] std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> parent) {
     worker* self = worker::current();
     if (self == nullptr) {
       throw usage_error("yt::when_all: awaited outside a yieldtasks executor");
     }
     m_join.parent().handle = parent;
+    m_context = context_of(parent);
     return worker::transfer(start(*self, 0));
   }
 
@@ -132,7 +136,7 @@ private:
       self.push(m_spawn); // from here on another worker may own m_spawn
     }
     task_promise_base& promise = promise_at(index);
-    promise.bind_to_sink(*this, index);
+    promise.bind_to_sink(*this, index, m_context);
     return promise.start_job();
   }
 
@@ -161,6 +165,7 @@ private:
   std::tuple<task<Ts>...> m_tasks;
   join_counter m_join{count};
   std::atomic<bool> m_stop{false};
+  map_context* m_context; // written by await_suspend before any child starts
   spawn_job m_spawn{{&run_spawn}, this, 0};
   bool m_awaited = false;
 };

@@ -10,6 +10,7 @@
 #include <yieldtasks/config.hpp>
 #include <yieldtasks/executor.hpp>
 #include <yieldtasks/inline_executor.hpp>
+#include <yieldtasks/operation_cancelled.hpp>
 #include <yieldtasks/pool_stats.hpp>
 #include <yieldtasks/reduce.hpp>
 #include <yieldtasks/remote.hpp>
@@ -24,3 +25,4 @@
 #include <yieldtasks/usage_error.hpp>
 #include <yieldtasks/version.hpp>
 #include <yieldtasks/when_all.hpp>
+#include <yieldtasks/when_any.hpp>

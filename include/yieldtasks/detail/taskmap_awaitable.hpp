@@ -7,8 +7,11 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
+#include <new>
 #include <optional>
 #include <ranges>
+#include <stop_token>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -18,9 +21,11 @@
 #include <yieldtasks/detail/indexed_range.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/join_counter.hpp>
+#include <yieldtasks/detail/map_context.hpp>
 #include <yieldtasks/detail/split_loop.hpp>
 #include <yieldtasks/detail/trace_buffer.hpp>
 #include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/operation_cancelled.hpp>
 #include <yieldtasks/remote.hpp>
 #include <yieldtasks/stop_source.hpp>
 #include <yieldtasks/task.hpp>
@@ -41,13 +46,46 @@ template <class T> struct task_traits<task<T>> {
 template <class F, class Reference>
 concept takes_stop_source = std::invocable<F&, Reference, stop_source>;
 
+// Only when the function does not take a yt::stop_source, which wins when it accepts both.
 template <class F, class Reference>
-using item_result_t = typename std::conditional_t<takes_stop_source<F, Reference>,
-                                                  std::invoke_result<F&, Reference, stop_source>,
-                                                  std::invoke_result<F&, Reference>>::type;
+concept takes_stop_token =
+    !takes_stop_source<F, Reference> && std::invocable<F&, Reference, std::stop_token>;
 
 template <class F, class Reference>
-concept taskmap_function = std::invocable<F&, Reference> || takes_stop_source<F, Reference>;
+using item_result_t = typename std::conditional_t<
+    takes_stop_source<F, Reference>, std::invoke_result<F&, Reference, stop_source>,
+    std::conditional_t<takes_stop_token<F, Reference>,
+                       std::invoke_result<F&, Reference, std::stop_token>,
+                       std::invoke_result<F&, Reference>>>::type;
+
+template <class F, class Reference>
+concept taskmap_function = std::invocable<F&, Reference> || takes_stop_source<F, Reference> ||
+                           takes_stop_token<F, Reference>;
+
+// Whether `error` is a yt::operation_cancelled. Only on failure paths: it rethrows.
+[[nodiscard]] inline bool is_cancellation(const std::exception_ptr& error) noexcept {
+  try {
+    std::rethrow_exception(error);
+  } catch (const operation_cancelled&) {
+    return true;
+  } catch (...) {
+    return false;
+  }
+}
+
+// What a map given a std::stop_token keeps: the token, and the callback through which the token's
+// stop reaches the map's context. Allocated only for such maps, so others carry one null pointer.
+struct outside_stop {
+  struct forwarder {
+    map_context* context;
+    void operator()() const noexcept { context->request_stop(); }
+  };
+
+  explicit outside_stop(std::stop_token given) noexcept : token(std::move(given)) {}
+
+  std::stop_token token;
+  std::optional<std::stop_callback<forwarder>> callback;
+};
 
 // A map a cluster backend may run in other processes: its function is a plain function whose
 // argument and result have a codec (whether it is registered is known only at run time).
@@ -77,7 +115,8 @@ class [[nodiscard]] taskmap_awaitable final : public item_sink, public native_aw
   using value_type = typename task_traits<call_result>::value_type;
 
   static constexpr bool coroutine_items = task_traits<call_result>::is_task;
-  static constexpr bool cancellable = takes_stop_source<F, reference>;
+  static constexpr bool takes_token = takes_stop_token<F, reference>;
+  static constexpr bool cancellable = takes_stop_source<F, reference> || takes_token;
   static constexpr bool distributable = !cancellable && remote_capable<F, reference>;
   static constexpr bool returns_void = std::is_void_v<value_type>;
   // Writing results straight into the returned vector needs default-constructible values, and
@@ -98,7 +137,19 @@ public:
 
   template <class Fn>
   taskmap_awaitable(Fn&& fn, View view)
-      : m_fn(std::forward<Fn>(fn)), m_range(std::move(view)), m_join(m_range.size()) {}
+      : m_fn(std::forward<Fn>(fn)), m_range(std::move(view)), m_join(m_range.size()),
+        m_context(cancellable) {}
+
+  // A map stopped through `token` too (see taskmap.hpp). A token that can never be stopped is
+  // ignored.
+  template <class Fn>
+  taskmap_awaitable(Fn&& fn, View view, std::stop_token token)
+      : taskmap_awaitable(std::forward<Fn>(fn), std::move(view)) {
+    if (token.stop_possible()) {
+      m_outside = std::make_unique<outside_stop>(std::move(token));
+      m_context.make_stoppable();
+    }
+  }
 
   taskmap_awaitable(const taskmap_awaitable&) = delete;
   taskmap_awaitable& operator=(const taskmap_awaitable&) = delete;
@@ -126,13 +177,24 @@ public:
     return m_range.size() == 0;
   }
 
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<> parent) {
+  // A template on the awaiting promise: the map links below the map that task runs under.
+  template <class Promise>
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> parent) {
     worker* self = worker::current();
     if (self == nullptr) {
       throw usage_error("yt::taskmap: awaited outside a yieldtasks executor; run the task with "
                         "an executor's sync_wait or map");
     }
     m_join.parent().handle = parent;
+    if constexpr (takes_token) {
+      m_token_source = std::stop_source{};
+      m_context.forward_to(m_token_source);
+    }
+    m_context.enter(context_of(parent));
+    if (m_outside != nullptr) {
+      // Runs the forwarder at once if the token is already stopped: before any item starts.
+      m_outside->callback.emplace(m_outside->token, outside_stop::forwarder{&m_context});
+    }
     if constexpr (distributable) {
       if (map_distributor* distributor = map_distributor::for_frame(parent.address())) {
         if (const remote_entry* entry = find_remote(m_fn)) {
@@ -150,8 +212,17 @@ public:
   }
 
   result_type await_resume() {
+    if (m_outside != nullptr) {
+      m_outside->callback.reset(); // waits for a forwarder running on another thread
+    }
+    m_context.leave();
     if (m_failed.load(std::memory_order_relaxed)) {
       std::rethrow_exception(m_error);
+    }
+    if constexpr (!cancellable) {
+      if (m_skipped.load(std::memory_order_relaxed)) {
+        throw operation_cancelled();
+      }
     }
     if constexpr (!returns_void) {
       if constexpr (direct_results || cancellable) {
@@ -170,14 +241,14 @@ public:
 private:
   decltype(auto) call(std::size_t index) { return call_on(m_range[index]); }
 
-  // The depth of this map in the tree of nested maps, for its trace spans: the single place that
-  // obtains it. 0 until the maps form a chain (issue 21, part 6: wired at merge to the per-map
-  // context chain, the depth of the enclosing map + 1).
-  [[nodiscard]] std::uint32_t trace_depth() const noexcept { return 0; }
+  // The depth of this map in the tree of nested maps (0 at the top), for its trace spans.
+  [[nodiscard]] std::uint32_t trace_depth() const noexcept { return m_context.depth(); }
 
   decltype(auto) call_on(reference element) {
-    if constexpr (cancellable) {
-      return std::invoke(m_fn, std::forward<reference>(element), stop_source{m_stop});
+    if constexpr (takes_token) {
+      return std::invoke(m_fn, std::forward<reference>(element), m_token_source.get_token());
+    } else if constexpr (cancellable) {
+      return std::invoke(m_fn, std::forward<reference>(element), stop_source{m_context});
     } else {
       return std::invoke(m_fn, std::forward<reference>(element));
     }
@@ -192,11 +263,25 @@ private:
   }
 
   // The first exception wins; later ones are dropped. Either way the rest of the map is skipped.
+  // In a stopped cancellable map, an item ending with operation_cancelled (from a plain map nested
+  // in it) is a skipped item, not a failure.
   void fail(std::exception_ptr error) noexcept {
+    if (cancelled_item(error)) {
+      return;
+    }
     if (!m_failed.exchange(true, std::memory_order_relaxed)) {
       m_error = std::move(error);
     }
-    m_stop.store(true, std::memory_order_relaxed);
+    m_context.request_stop();
+  }
+
+  [[nodiscard]] bool cancelled_item(const std::exception_ptr& error) const noexcept {
+    if constexpr (cancellable) {
+      return m_context.stop_requested() && is_cancellation(error);
+    } else {
+      static_cast<void>(error);
+      return false;
+    }
   }
 
   // ---- plain items ---------------------------------------------------------------------------
@@ -206,14 +291,18 @@ private:
   std::coroutine_handle<> run_plain(std::size_t begin, std::size_t end, worker& self) noexcept {
     trace_span_guard span(self.trace(), m_name, trace_depth());
     std::size_t ran = 0; // items run here, for the counters and the trace; the rest is skipped
-    const std::size_t last = run_split_loop(begin, end, self, m_stop, this, &run_split,
-                                            [this, &ran](std::size_t from, std::size_t to) {
-                                              const std::size_t stopped = run_plain_batch(from, to);
-                                              ran += stopped - from;
-                                              return stopped;
-                                            });
+    const std::size_t last =
+        run_split_loop(begin, end, self, m_context.stop_flag(), this, &run_split,
+                       [this, &ran](std::size_t from, std::size_t to) {
+                         const std::size_t stopped = run_plain_batch(from, to);
+                         ran += stopped - from;
+                         return stopped;
+                       });
     self.counters().add_items(ran);
     span.set_items(ran);
+    if (ran != last - begin) {
+      m_skipped.store(true, std::memory_order_relaxed); // ordered for the parent by the join
+    }
     return m_join.finish(last - begin);
   }
 
@@ -231,7 +320,7 @@ private:
         }
         ++begin;
         if constexpr (cancellable) {
-          if (m_stop.load(std::memory_order_relaxed)) {
+          if (m_context.stop_requested()) {
             return begin;
           }
         }
@@ -269,7 +358,8 @@ private:
   std::coroutine_handle<> spawn_next(worker& self) noexcept {
     const std::size_t index = m_spawn.next;
     const std::size_t end = m_spawn.end;
-    if (m_stop.load(std::memory_order_relaxed)) {
+    if (m_context.stop_requested()) {
+      m_skipped.store(true, std::memory_order_relaxed); // ordered for the parent by the join
       return m_join.finish_as_holder(end - index);
     }
     if (end - index > 1) {
@@ -289,7 +379,7 @@ private:
         if (!frame) {
           throw usage_error("yt::taskmap: the function returned an empty (moved-from) task");
         }
-        frame.promise().bind_to_sink(*this, index);
+        frame.promise().bind_to_sink(*this, index, &m_context);
         return worker::transfer(frame.promise().start_job());
       } catch (...) {
         fail(std::current_exception());
@@ -303,7 +393,12 @@ private:
   }
 
   // Skips the rest of the map as soon as an item's body throws; complete() records the error.
-  void item_failed() noexcept override { m_stop.store(true, std::memory_order_relaxed); }
+  // Called from the item's unhandled_exception, where the exception is the current one.
+  void item_failed() noexcept override {
+    if (!cancelled_item(std::current_exception())) {
+      m_context.request_stop();
+    }
+  }
 
   // Out of line: see when_all_awaitable::complete.
   [[gnu::noinline]] std::coroutine_handle<>
@@ -336,15 +431,28 @@ private:
   indexed_range<View> m_range;
   [[no_unique_address]] std::conditional_t<returns_void, no_results, result_vector> m_results;
   join_counter m_join;
-  std::atomic<bool> m_stop{false};
+  map_context m_context;
   std::atomic<bool> m_failed{false};
+  std::atomic<bool> m_skipped{false}; // items were skipped after a stop
   std::exception_ptr m_error;
   spawn_job m_spawn{{&run_spawn}, this, 0, 0};
   [[no_unique_address]] std::conditional_t<
       distributable, std::optional<remote_items<taskmap_awaitable>>, no_results>
       m_remote;
   const char* m_name = "taskmap";
+  std::unique_ptr<outside_stop> m_outside;
+  // The source of the items' std::stop_token, made when the map starts (it allocates).
+  [[no_unique_address]] std::conditional_t<takes_token, std::stop_source, no_results>
+      m_token_source{no_token_source()};
   bool m_awaited = false;
+
+  static auto no_token_source() noexcept {
+    if constexpr (takes_token) {
+      return std::stop_source{std::nostopstate};
+    } else {
+      return no_results{};
+    }
+  }
 };
 
 } // namespace yt::detail
