@@ -44,7 +44,7 @@ yt::task<outcomes> search(int restarts) {
 // it the nested maps of every restart.
 yt::task<int> probe_around(int start, yt::stop_source top) {
   const auto found = co_await yt::taskmap(
-      [top](int seed, std::stop_token /*token*/) {
+      [top](int seed, const std::stop_token& /*token*/) {
         if (cost(seed) < good_enough) {
           top.request_stop();
         }

@@ -5,6 +5,7 @@
 //
 // Usage: example_tracing [TRACE.json]  (default: tracing.json in the current directory)
 
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <numeric>
@@ -57,8 +58,9 @@ int main(int argc, char** argv) {
   std::printf("sum %.6g: %llu items run (16 blocks + 16000 leaves), %llu steals, busy %.2f ms; "
               "%zu spans written to %s\n",
               total, static_cast<unsigned long long>(items),
-              static_cast<unsigned long long>(done.steals), done.busy.count() / 1e6,
-              trace.spans().size(), path.c_str());
+              static_cast<unsigned long long>(done.steals),
+              std::chrono::duration<double, std::milli>(done.busy).count(), trace.spans().size(),
+              path.c_str());
   if (items != 16 + 16'000 || traced_leaves != 16'000) {
     std::fprintf(stderr, "mismatch: %llu items counted, %llu leaves traced\n",
                  static_cast<unsigned long long>(items),

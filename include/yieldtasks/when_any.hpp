@@ -58,13 +58,8 @@ public:
   when_any_core(const when_any_core&) = delete;
   when_any_core& operator=(const when_any_core&) = delete;
 
-protected:
-  // `children` is storage of the derived class, filled before the first co_await.
-  when_any_core(when_any_child* children, std::size_t count) noexcept
-      : m_children(children), m_count(count), m_join(count), m_context(true) {}
-  ~when_any_core() { destroy_frames(); }
-
-  bool check_ready() {
+  // The awaiting half of both forms; await_resume is each form's own.
+  [[nodiscard]] bool await_ready() {
     if (m_awaited) {
       throw usage_error("yt::when_any: a when_any can be awaited only once");
     }
@@ -72,7 +67,8 @@ protected:
     return false;
   }
 
-  template <class Promise> std::coroutine_handle<> suspend(std::coroutine_handle<Promise> parent) {
+  template <class Promise>
+  std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> parent) {
     worker* self = worker::current();
     if (self == nullptr) {
       throw usage_error("yt::when_any: awaited outside a yieldtasks executor");
@@ -81,6 +77,12 @@ protected:
     m_context.enter(context_of(parent));
     return spawn_next(*self);
   }
+
+protected:
+  // `children` is storage of the derived class, filled before the first co_await.
+  when_any_core(when_any_child* children, std::size_t count) noexcept
+      : m_children(children), m_count(count), m_join(count), m_context(true) {}
+  ~when_any_core() { destroy_frames(); }
 
   // In await_resume: the winner, whose frame the caller takes the result from. Throws
   // operation_cancelled when a stop from outside came before any task started.
@@ -214,13 +216,6 @@ public:
   when_any_awaitable& operator=(const when_any_awaitable&) = delete;
   ~when_any_awaitable() = default;
 
-  [[nodiscard]] bool await_ready() { return check_ready(); }
-
-  template <class Promise>
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> parent) {
-    return suspend(parent);
-  }
-
   when_any_result<value_type> await_resume() {
     const std::size_t index = winner();
     std::optional<when_any_result<value_type>> result;
@@ -259,13 +254,6 @@ public:
   when_any_range_awaitable(const when_any_range_awaitable&) = delete;
   when_any_range_awaitable& operator=(const when_any_range_awaitable&) = delete;
   ~when_any_range_awaitable() = default;
-
-  [[nodiscard]] bool await_ready() { return check_ready(); }
-
-  template <class Promise>
-  std::coroutine_handle<> await_suspend(std::coroutine_handle<Promise> parent) {
-    return suspend(parent);
-  }
 
   when_any_result<value_type> await_resume() {
     const std::size_t index = winner();
