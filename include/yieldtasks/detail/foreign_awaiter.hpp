@@ -168,36 +168,35 @@ public:
   // resume the task on another thread, which may finish and destroy this frame before the call
   // returns.
   std::coroutine_handle<> await_suspend(std::coroutine_handle<> task) {
-    using result = decltype((*m_awaiter).await_suspend(task));
     worker* self = worker::current();
     if (self == nullptr) {
-      if constexpr (std::is_void_v<result>) {
-        (*m_awaiter).await_suspend(task);
-        return std::noop_coroutine();
-      } else if constexpr (std::same_as<result, bool>) {
-        return (*m_awaiter).await_suspend(task) ? std::noop_coroutine() : task;
-      } else {
-        return (*m_awaiter).await_suspend(task);
-      }
+      return suspend_on(task, task);
     }
     m_task.handle = task;
     m_trampoline = resume_trampoline::make();
     const std::coroutine_handle<> trampoline = m_trampoline.aim(self->from_outside(), m_task);
     m_task.armed();
-    if constexpr (std::is_void_v<result>) {
-      (*m_awaiter).await_suspend(trampoline);
-      return std::noop_coroutine();
-    } else if constexpr (std::same_as<result, bool>) {
-      // false: not suspended after all, and the trampoline never runs.
-      return (*m_awaiter).await_suspend(trampoline) ? std::noop_coroutine() : task;
-    } else {
-      return (*m_awaiter).await_suspend(trampoline);
-    }
+    return suspend_on(trampoline, task);
   }
 
   decltype(auto) await_resume() { return (*m_awaiter).await_resume(); }
 
 private:
+  // The awaitable's await_suspend given `resumer`, in whichever of its three forms it has, as the
+  // handle to transfer to: `task` again if it declined to suspend (the trampoline never runs).
+  std::coroutine_handle<> suspend_on(std::coroutine_handle<> resumer,
+                                     std::coroutine_handle<> task) {
+    using result = decltype((*m_awaiter).await_suspend(resumer));
+    if constexpr (std::is_void_v<result>) {
+      (*m_awaiter).await_suspend(resumer);
+      return std::noop_coroutine();
+    } else if constexpr (std::same_as<result, bool>) {
+      return (*m_awaiter).await_suspend(resumer) ? std::noop_coroutine() : task;
+    } else {
+      return (*m_awaiter).await_suspend(resumer);
+    }
+  }
+
   awaiter_ref<A> m_awaiter;
   resume_job m_task;
   resume_trampoline m_trampoline;
