@@ -90,7 +90,7 @@ public:
 
   // Makes this task an item of the map (or when_all, when_any) whose children see `context`,
   // its completion going to `sink` instead of an awaiting coroutine.
-  void bind_to_sink(item_sink& sink, std::size_t index, map_context* context) noexcept {
+  void bind_to_sink(item_sink& sink, std::size_t index, context_link context) noexcept {
     m_sink = &sink;
     m_index = index;
     m_context = context;
@@ -98,8 +98,8 @@ public:
 
   // The context of the map this task runs under, directly or through the tasks awaiting it; null
   // under none. Maps awaited in this task link below it.
-  [[nodiscard]] map_context* context() const noexcept { return m_context; }
-  void set_context(map_context* context) noexcept { m_context = context; }
+  [[nodiscard]] context_link context() const noexcept { return m_context; }
+  void set_context(context_link context) noexcept { m_context = context; }
 
   void rethrow_if_failed() const {
     if (m_exception) {
@@ -119,7 +119,7 @@ protected:
   resume_job* m_continuation;
   item_sink* m_sink = nullptr;
   std::size_t m_index;
-  map_context* m_context;
+  context_link m_context;
   std::exception_ptr m_exception;
 };
 
@@ -172,12 +172,12 @@ public:
 // The map context of the coroutine `awaiting`: its task's, or none for another kind of coroutine
 // (the root coroutine of a blocking entry, a user's own coroutine type).
 template <class Promise>
-[[nodiscard]] map_context* context_of(std::coroutine_handle<Promise> awaiting) noexcept {
+[[nodiscard]] context_link context_of(std::coroutine_handle<Promise> awaiting) noexcept {
   if constexpr (std::is_base_of_v<task_promise_base, Promise>) {
     return awaiting.promise().context();
   } else {
     static_cast<void>(awaiting);
-    return nullptr;
+    return {};
   }
 }
 

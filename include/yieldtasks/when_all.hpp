@@ -165,7 +165,7 @@ private:
   std::tuple<task<Ts>...> m_tasks;
   join_counter m_join{count};
   std::atomic<bool> m_stop{false};
-  map_context* m_context; // written by await_suspend before any child starts
+  context_link m_context; // written by await_suspend before any child starts
   spawn_job m_spawn{{&run_spawn}, this, 0};
   bool m_awaited = false;
 };

@@ -131,7 +131,7 @@ private:
       self.push(m_spawn); // from here on another worker may own m_spawn
     }
     task_promise_base& promise = *m_children[index].promise;
-    promise.bind_to_sink(*this, index, &m_context);
+    promise.bind_to_sink(*this, index, m_context.link());
     return worker::transfer(promise.start_job());
   }
 

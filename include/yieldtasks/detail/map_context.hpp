@@ -7,19 +7,32 @@
 
 namespace yt::detail {
 
+class map_context;
+
+// Where a task runs in the tree of maps: the context of the map it runs under (directly or through
+// the tasks awaiting it), and the nearest stoppable context at or above that map. Each task's
+// promise carries one, written when the task is bound to a map or awaited, so that a map started
+// in the task links below its parent without reading the parent's context: that context shares
+// cache lines with the parent map's join counter, which the workers running its items write, and
+// one such read per nested map cost a 2-thread fib 10 %.
+struct context_link {
+  map_context* map = nullptr;
+  map_context* stoppable = nullptr;
+};
+
 // The place of one map (or when_any) in the tree of running maps: its stop flag, the enclosing
 // map, its depth, and the registrations through which a stop reaches the maps nested below it
 // (design.md, "Cancellation as a tree").
 //
-// Protocol. Every coroutine item, and every task it awaits, carries a pointer to the context of
-// the map it belongs to (task_promise_base::m_context), so a map started inside an item finds its
-// parent. A *stoppable* context is one a stop can be requested for from outside its own items'
-// failures: a cancellable map (its items get a stop_source or std::stop_token), a map given a
-// std::stop_token, a when_any. A map whose parent has a stoppable context at or above it
-// registers with the nearest one (`m_stops` of the parent) when it starts and deregisters when it
-// ends; a stop walks down those registrations, each registered context requesting its own stop in
-// turn, so it reaches every map below transitively. Maps with no stoppable ancestor (the common
-// case, fib) register nowhere and pay only the stores of the link.
+// Protocol. Every coroutine item, and every task it awaits, carries the context_link of the map
+// it belongs to (task_promise_base::m_context), so a map started inside an item finds its parent. A
+// *stoppable* context is one a stop can be requested for from outside its own items' failures: a
+// cancellable map (its items get a stop_source or std::stop_token), a map given a std::stop_token,
+// a when_any. A map whose parent has a stoppable context at or above it registers with the nearest
+// one (the link's `stoppable`) when it starts and deregisters when it ends; a stop walks down those
+// registrations, each registered context requesting its own stop in turn, so it reaches every map
+// below transitively. Maps with no stoppable ancestor (the common case, fib) register nowhere and
+// pay only the stores of the link.
 //
 // Each stoppable context's registration list is guarded by its own spinlock, which orders the
 // two racing events: either a registration's critical section comes first, and the stop's walk
@@ -33,7 +46,11 @@ public:
   // `stoppable`: see above; fixed before the map starts.
   // User-provided, so that value-initialising an awaitable does not zero the members left
   // uninitialised below.
-  explicit map_context(bool stoppable = false) noexcept : m_stoppable(stoppable) {}
+  explicit map_context(bool stoppable = false) noexcept : m_stoppable(stoppable) {
+    if (stoppable) {
+      clear_registrations();
+    }
+  }
 
   map_context(const map_context&) = delete;
   map_context& operator=(const map_context&) = delete;
@@ -57,43 +74,51 @@ public:
     }
   }
 
-  // Links this context below `parent` (null at the root): depth, nearest stoppable context, and
-  // the registration with it. Called once, before any item starts.
-  void enter(map_context* parent) noexcept {
-    m_parent = parent;
-    if (parent == nullptr) {
-      m_depth = 0;
-      m_owner = nullptr;
-      m_stops = m_stoppable ? this : nullptr;
-      return;
-    }
-    m_depth = parent->m_depth + 1;
-    m_owner = parent->m_stops;
+  // Links this context below `parent` (a null map at the root): the parent, the nearest stoppable
+  // context, and the registration with it. Called once, before any item starts. Inline and
+  // branch-light for the common case, a map under no stoppable context (fib spawns one per call);
+  // registering is out of line.
+  void enter(context_link parent) noexcept {
+    m_parent = parent.map;
+    m_owner = parent.stoppable;
     m_stops = m_stoppable ? this : m_owner;
-    if (m_owner != nullptr) {
+    if (m_owner != nullptr) [[unlikely]] {
       m_owner->attach(*this);
     }
   }
 
+  // What the tasks running under this map carry (task_promise_base::bind_to_sink).
+  [[nodiscard]] context_link link() noexcept { return {this, m_stops}; }
+
   // Undoes enter()'s registration; called once every item has finished, before the map's
   // awaitable can be destroyed. After it returns no other thread touches this context.
   void leave() noexcept {
-    if (m_owner != nullptr) {
+    if (m_owner != nullptr) [[unlikely]] {
       m_owner->detach(*this);
     }
   }
 
   // Makes this context stoppable after construction (a map given a std::stop_token); before
   // enter().
-  void make_stoppable() noexcept { m_stoppable = true; }
+  void make_stoppable() noexcept {
+    m_stoppable = true;
+    clear_registrations();
+  }
 
   // The std::stop_source whose tokens the items poll; requested with this context's stop.
   void forward_to(std::stop_source& source) noexcept { m_forward = &source; }
 
   // The enclosing map's context, or null for a map awaited by a top-level task.
   [[nodiscard]] const map_context* parent() const noexcept { return m_parent; }
-  // 0 for a map awaited by a top-level task, the parent's depth + 1 below it.
-  [[nodiscard]] std::uint32_t depth() const noexcept { return m_depth; }
+  // 0 for a map awaited by a top-level task, the parent's depth + 1 below it. Walks the parents:
+  // only a trace asks, and storing it would read the parent's context in enter().
+  [[nodiscard]] std::uint32_t depth() const noexcept {
+    std::uint32_t depth = 0;
+    for (const map_context* above = m_parent; above != nullptr; above = above->m_parent) {
+      ++depth;
+    }
+    return depth;
+  }
 
 private:
   class lock_guard {
@@ -115,7 +140,15 @@ private:
     map_context& m_owner;
   };
 
-  void attach(map_context& child) noexcept {
+  // Only a stoppable context's registration state is initialised: a plain map's construction
+  // stores less.
+  void clear_registrations() noexcept {
+    m_locked.store(false, std::memory_order_relaxed);
+    m_first = nullptr;
+    m_forward = nullptr;
+  }
+
+  [[gnu::noinline]] void attach(map_context& child) noexcept {
     const lock_guard lock(*this);
     if (stop_requested()) {
       child.request_stop();
@@ -130,7 +163,7 @@ private:
     m_first = &child;
   }
 
-  void detach(map_context& child) noexcept {
+  [[gnu::noinline]] void detach(map_context& child) noexcept {
     const lock_guard lock(*this);
     if (child.m_previous != nullptr) {
       child.m_previous->m_next = child.m_next;
@@ -157,20 +190,20 @@ private:
 
   std::atomic<bool> m_stopped{false};
   bool m_stoppable;
-  std::atomic<bool> m_locked{false};
-  // Written by enter() (m_owner also read by leave() after a map that never started), and
-  // m_previous and m_next by attach(), before they are read: left
-  // uninitialised so that a map's construction stores less (fib spawns a map per call).
-  std::uint32_t m_depth;
+  // The members below are written before they are read and left uninitialised, so that a map's
+  // construction stores less (fib spawns a map per call): m_parent, m_owner and m_stops by enter(),
+  // m_previous and m_next by attach(), and the registration state of a stoppable context (m_locked,
+  // m_first, m_forward) by clear_registrations().
+  std::atomic<bool> m_locked;
   map_context* m_parent;
-  map_context* m_owner = nullptr; // the stoppable context this one is registered with
-  map_context* m_stops;           // what children register with: this, or m_owner
+  map_context* m_owner; // the stoppable context this one is registered with
+  map_context* m_stops; // what children register with: this, or m_owner
   // The registration list of m_owner, doubly linked for constant-time removal.
   map_context* m_previous;
   map_context* m_next;
   // This context's own registrations (stoppable only), guarded by m_locked.
-  map_context* m_first = nullptr;
-  std::stop_source* m_forward = nullptr;
+  map_context* m_first;
+  std::stop_source* m_forward;
 };
 
 } // namespace yt::detail

@@ -174,7 +174,11 @@ public:
     if constexpr (!returns_void) {
       m_results.resize(m_range.size());
     }
-    return m_range.size() == 0;
+    if (m_range.size() == 0) {
+      m_context.enter({}); // links nowhere: await_resume's leave() has nothing to undo
+      return true;
+    }
+    return false;
   }
 
   // A template on the awaiting promise: the map links below the map that task runs under.
@@ -191,9 +195,8 @@ public:
       m_context.forward_to(m_token_source);
     }
     m_context.enter(context_of(parent));
-    if (m_outside != nullptr) {
-      // Runs the forwarder at once if the token is already stopped: before any item starts.
-      m_outside->callback.emplace(m_outside->token, outside_stop::forwarder{&m_context});
+    if (m_outside != nullptr) [[unlikely]] {
+      listen_outside();
     }
     if constexpr (distributable) {
       if (map_distributor* distributor = map_distributor::for_frame(parent.address())) {
@@ -212,17 +215,12 @@ public:
   }
 
   result_type await_resume() {
-    if (m_outside != nullptr) {
-      m_outside->callback.reset(); // waits for a forwarder running on another thread
+    if (m_outside != nullptr) [[unlikely]] {
+      stop_listening_outside();
     }
     m_context.leave();
-    if (m_failed.load(std::memory_order_relaxed)) {
-      std::rethrow_exception(m_error);
-    }
-    if constexpr (!cancellable) {
-      if (m_skipped.load(std::memory_order_relaxed)) {
-        throw operation_cancelled();
-      }
+    if (m_outcome.load(std::memory_order_relaxed) != 0) [[unlikely]] {
+      throw_outcome();
     }
     if constexpr (!returns_void) {
       if constexpr (direct_results || cancellable) {
@@ -239,10 +237,29 @@ public:
   }
 
 private:
-  decltype(auto) call(std::size_t index) { return call_on(m_range[index]); }
+  // m_outcome's bits.
+  static constexpr std::uint8_t failed = 1;  // an item threw: m_error holds the first exception
+  static constexpr std::uint8_t skipped = 2; // items were skipped after a stop
 
-  // The depth of this map in the tree of nested maps (0 at the top), for its trace spans.
-  [[nodiscard]] std::uint32_t trace_depth() const noexcept { return m_context.depth(); }
+  // Out of line, like everything only a map given a std::stop_token does, so that the common
+  // map's await_suspend and await_resume stay small.
+  [[gnu::noinline]] void listen_outside() noexcept {
+    // Runs the forwarder at once if the token is already stopped: before any item starts.
+    m_outside->callback.emplace(m_outside->token, outside_stop::forwarder{&m_context});
+  }
+  [[gnu::noinline]] void stop_listening_outside() noexcept {
+    m_outside->callback.reset(); // waits for a forwarder running on another thread
+  }
+
+  // A cancellable map sets only `failed` (skip()).
+  [[noreturn, gnu::noinline]] void throw_outcome() {
+    if (cancellable || (m_outcome.load(std::memory_order_relaxed) & failed) != 0) {
+      std::rethrow_exception(m_error);
+    }
+    throw operation_cancelled();
+  }
+
+  decltype(auto) call(std::size_t index) { return call_on(m_range[index]); }
 
   decltype(auto) call_on(reference element) {
     if constexpr (takes_token) {
@@ -269,10 +286,18 @@ private:
     if (cancelled_item(error)) {
       return;
     }
-    if (!m_failed.exchange(true, std::memory_order_relaxed)) {
+    if ((m_outcome.fetch_or(failed, std::memory_order_relaxed) & failed) == 0) {
       m_error = std::move(error);
     }
     m_context.request_stop();
+  }
+
+  // Items were skipped after a stop. Only a non-cancellable map reports it (operation_cancelled);
+  // a cancellable one returns nullopts for them.
+  void skip() noexcept {
+    if constexpr (!cancellable) {
+      m_outcome.fetch_or(skipped, std::memory_order_relaxed); // ordered for the parent by the join
+    }
   }
 
   [[nodiscard]] bool cancelled_item(const std::exception_ptr& error) const noexcept {
@@ -289,7 +314,7 @@ private:
   // Runs [begin, end) and whatever of it this worker takes back (run_split_loop), then accounts
   // for it: the map's whole range runs through here, and so does every split of it.
   std::coroutine_handle<> run_plain(std::size_t begin, std::size_t end, worker& self) noexcept {
-    trace_span_guard span(self.trace(), m_name, trace_depth());
+    trace_span_guard span(self.trace(), m_name, &m_context);
     std::size_t ran = 0; // items run here, for the counters and the trace; the rest is skipped
     const std::size_t last =
         run_split_loop(begin, end, self, m_context.stop_flag(), this, &run_split,
@@ -301,7 +326,7 @@ private:
     self.counters().add_items(ran);
     span.set_items(ran);
     if (ran != last - begin) {
-      m_skipped.store(true, std::memory_order_relaxed); // ordered for the parent by the join
+      skip();
     }
     return m_join.finish(last - begin);
   }
@@ -350,7 +375,7 @@ private:
   static void run_spawn(job& self, worker& runner) noexcept {
     taskmap_awaitable* map = static_cast<spawn_job&>(self).map;
     // The span copies the name and depth: the map may be gone when the item's segment ends.
-    const trace_span_guard span(runner.trace(), map->m_name, map->trace_depth());
+    const trace_span_guard span(runner.trace(), map->m_name, &map->m_context);
     map->spawn_next(runner).resume();
   }
 
@@ -359,7 +384,7 @@ private:
     const std::size_t index = m_spawn.next;
     const std::size_t end = m_spawn.end;
     if (m_context.stop_requested()) {
-      m_skipped.store(true, std::memory_order_relaxed); // ordered for the parent by the join
+      skip();
       return m_join.finish_as_holder(end - index);
     }
     if (end - index > 1) {
@@ -379,7 +404,7 @@ private:
         if (!frame) {
           throw usage_error("yt::taskmap: the function returned an empty (moved-from) task");
         }
-        frame.promise().bind_to_sink(*this, index, &m_context);
+        frame.promise().bind_to_sink(*this, index, m_context.link());
         return worker::transfer(frame.promise().start_job());
       } catch (...) {
         fail(std::current_exception());
@@ -432,8 +457,7 @@ private:
   [[no_unique_address]] std::conditional_t<returns_void, no_results, result_vector> m_results;
   join_counter m_join;
   map_context m_context;
-  std::atomic<bool> m_failed{false};
-  std::atomic<bool> m_skipped{false}; // items were skipped after a stop
+  std::atomic<std::uint8_t> m_outcome{0}; // `failed` and `skipped` bits
   std::exception_ptr m_error;
   spawn_job m_spawn{{&run_spawn}, this, 0, 0};
   [[no_unique_address]] std::conditional_t<

@@ -8,6 +8,8 @@
 #include <utility>
 #include <vector>
 
+#include <yieldtasks/detail/map_context.hpp>
+
 namespace yt::detail {
 
 // One span of a trace: what a worker ran from `begin_ns` to `end_ns` (steady_clock).
@@ -80,8 +82,11 @@ private:
 // Records one span on `buffer` if it was on when the span began; begin/end around a call.
 class trace_span_guard {
 public:
-  trace_span_guard(trace_buffer& buffer, const char* name, std::uint32_t depth) noexcept
-      : m_buffer(buffer.on() ? &buffer : nullptr), m_name(name), m_depth(depth),
+  // `map`: the map the span runs items of, whose depth the span records (a walk up its parents,
+  // made only while tracing); null for a task outside any map (depth 0).
+  trace_span_guard(trace_buffer& buffer, const char* name, const map_context* map) noexcept
+      : m_buffer(buffer.on() ? &buffer : nullptr), m_name(name),
+        m_depth(m_buffer != nullptr && map != nullptr ? map->depth() : 0),
         m_begin(m_buffer != nullptr ? trace_buffer::now_ns() : 0) {}
   trace_span_guard(const trace_span_guard&) = delete;
   trace_span_guard& operator=(const trace_span_guard&) = delete;

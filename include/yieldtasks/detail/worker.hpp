@@ -128,7 +128,7 @@ public:
 private:
   // A task segment resumed from the loop, as one span of a trace.
   [[gnu::noinline]] void run_traced(job& j) noexcept {
-    const trace_span_guard span(m_trace, "task", 0);
+    const trace_span_guard span(m_trace, "task", nullptr);
     j.run(j, *this);
   }
 

@@ -44,7 +44,7 @@ public:
 
   [[nodiscard]] resume_job& finish(std::exception_ptr error) noexcept override {
     if (error) {
-      m_map.m_failed.store(true, std::memory_order_relaxed);
+      m_map.m_outcome.store(Map::failed, std::memory_order_relaxed);
       m_map.m_error = std::move(error);
     }
     return m_map.m_join.parent();
