@@ -4,6 +4,7 @@
 // (<yieldtasks/mpi.hpp>) needs MPI and is included separately.
 
 #include <yieldtasks/available_concurrency.hpp>
+#include <yieldtasks/await_future.hpp>
 #include <yieldtasks/cluster_error.hpp>
 #include <yieldtasks/cluster_options.hpp>
 #include <yieldtasks/codec.hpp>
