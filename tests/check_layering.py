@@ -28,6 +28,7 @@ LAYERS = [
               "sync_wait.hpp", "codec.hpp", "cereal_codec.hpp", "remote.hpp", "sleep_for.hpp"]),
     ("cluster seam", ["detail/cluster/map_distributor.hpp", "detail/cluster/remote_items.hpp"]),
     ("taskmap", ["detail/taskmap_awaitable.hpp", "taskmap.hpp", "detail/reduce_awaitable.hpp",
+                 "detail/completion_stream.hpp", "as_completed.hpp",
                  "reduce.hpp"]),
     ("executor internals", ["detail/executor/*.hpp"]),
     ("executors", ["thread_pool.hpp", "inline_executor.hpp", "trace_recorder.hpp"]),
