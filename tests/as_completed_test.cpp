@@ -20,6 +20,7 @@
 #include <yieldtasks/as_completed.hpp>
 #include <yieldtasks/inline_executor.hpp>
 #include <yieldtasks/operation_cancelled.hpp>
+#include <yieldtasks/sleep_for.hpp>
 #include <yieldtasks/stop_source.hpp>
 #include <yieldtasks/taskmap.hpp>
 #include <yieldtasks/thread_pool.hpp>
@@ -204,6 +205,32 @@ TEST_CASE("dropping an as_completed stream skips unstarted items and waits for r
     REQUIRE(started.load() <= 5); // the window, plus the one taken
   }
   REQUIRE(lifetime_counter::alive() == 0);
+}
+
+// Items asleep on a timer when the stream is dropped are handed back through the executor's
+// injection queue, which on one worker or an inline run only the dropping thread can empty.
+yt::task<int> napping(std::atomic<int>& done, int x) {
+  co_await yt::sleep_for(std::chrono::milliseconds(2));
+  done.fetch_add(1);
+  co_return x;
+}
+
+yt::task<int> take_one_and_drop(std::atomic<int>& done) {
+  auto stream =
+      yt::as_completed([&done](int x) { return napping(done, x); }, std::views::iota(0, 100), 3);
+  auto item = co_await stream.next();
+  co_return static_cast<int>(item->index);
+}
+
+TEST_CASE("dropping a stream whose items sleep does not hang on one worker or inline",
+          "[as_completed]") {
+  std::atomic<int> done{0};
+  yt::thread_pool single(1);
+  REQUIRE(single.sync_wait(take_one_and_drop(done)) >= 0);
+  REQUIRE(done.load() <= 4);
+  const int after_pool = done.load();
+  REQUIRE(yt::inline_executor{}.sync_wait(take_one_and_drop(done)) == 0);
+  REQUIRE(done.load() - after_pool == 3); // the window's three started in order; the rest never
 }
 
 TEST_CASE("request_stop then draining delivers exactly the items that started", "[as_completed]") {

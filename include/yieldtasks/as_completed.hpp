@@ -113,6 +113,18 @@ private:
 ///
 /// **Thread safety.** One consumer at a time; `request_stop()` may be called from any thread, and
 /// from the items.
+///
+/// **Example.**
+/// ```cpp
+/// yt::task<int> sum_of_squares(std::vector<int> xs) {
+///   auto stream = yt::as_completed([](int x) { return x * x; }, xs);
+///   int sum = 0;
+///   while (auto item = co_await stream.next()) {
+///     sum += item->value; // item->index is the position of the element in xs
+///   }
+///   co_return sum;
+/// }
+/// ```
 template <class T> class [[nodiscard]] completion_stream {
 public:
   using value_type = detail::stream_value_t<T>;
@@ -156,6 +168,15 @@ private:
 /// finished. The pool must outlive the stream; its destructor waits for the stream's.
 ///
 /// **Thread safety.** One consumer at a time; `request_stop()` may be called from any thread.
+///
+/// **Example.**
+/// ```cpp
+/// yt::thread_pool pool;
+/// auto stream = pool.as_completed([](int seed) { return cost(seed); }, std::views::iota(0,
+/// 1'000)); while (auto item = stream.next()) {
+///   lowest = std::min(lowest, item->value);
+/// }
+/// ```
 template <class T> class [[nodiscard]] blocking_completion_stream {
 public:
   using value_type = detail::stream_value_t<T>;

@@ -91,6 +91,16 @@ private:
       m_ready.notify_one();
     }
 
+    detail::job* try_take() override {
+      const std::lock_guard lock(m_mutex);
+      if (m_jobs.empty()) {
+        return nullptr;
+      }
+      detail::job* work = m_jobs.front();
+      m_jobs.pop_front();
+      return work;
+    }
+
     detail::job& wait_and_take() {
       std::unique_lock lock(m_mutex);
       m_ready.wait(lock, [this] { return !m_jobs.empty(); });

@@ -294,6 +294,8 @@ private:
       m_injecting.fetch_sub(1, std::memory_order_release);
     }
 
+    detail::job* try_take() override { return m_pool.take_injected(); }
+
     void wait_for_injections() const noexcept {
       while (m_injecting.load(std::memory_order_acquire) != 0) {
         std::this_thread::yield();

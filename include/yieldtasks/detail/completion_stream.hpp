@@ -170,7 +170,9 @@ protected:
   // Records a finished item and returns the consumer to transfer to, if it waits and may go on.
   // `skipped`: the item ended with the operation_cancelled of a nested map after the stream was
   // stopped, which is a skipped item rather than a result.
-  std::coroutine_handle<> finish_item(entry&& done, bool skipped) noexcept {
+  // `done` is emptied under the lock: the moved-from value, or the skipped item's exception, is
+  // destroyed before the stream can count as finished, so nothing of an item outlives the stream.
+  std::coroutine_handle<> finish_item(entry& done, bool skipped) noexcept {
     resume_job* waiter = nullptr;
     {
       const std::lock_guard lock(m_mutex);
@@ -181,6 +183,8 @@ protected:
         m_ring[(m_head + m_count) % m_window].emplace(std::move(done));
         ++m_count;
       }
+      done.value.reset();
+      done.error = nullptr;
       waiter = wake_locked();
     }
     return waiter != nullptr ? worker::transfer(*waiter) : std::noop_coroutine();
@@ -204,7 +208,8 @@ protected:
       done.error = std::current_exception();
     }
     frame.destroy();
-    return finish_item(std::move(done), is_skipped(done.error));
+    const bool skipped = is_skipped(done.error);
+    return finish_item(done, skipped);
   }
 
   [[nodiscard]] bool is_skipped(const std::exception_ptr& error) const noexcept {
@@ -300,9 +305,11 @@ private:
   }
 
   // Stops the unstarted items and returns once the stream is finished. On a worker (a task
-  // dropping its stream) it runs the jobs of the worker's own deque meanwhile, which may be the
-  // stream's own (its spawn job, an item's continuation): the worker is never merely blocked by
-  // work that only it could run. Elsewhere it sleeps on m_changed.
+  // dropping its stream) it runs the jobs of the worker's own deque and of its executor's
+  // injection queue meanwhile, which may be the stream's own (its spawn job, an item's
+  // continuation, an item a timer resumed): only this thread may be free to run them (a
+  // one-worker pool, an inline run), so it must never merely block. Elsewhere it sleeps on
+  // m_changed.
   void close() noexcept {
     m_context.request_stop();
     if (worker* self = worker::current(); self != nullptr && m_outside == nullptr) {
@@ -313,7 +320,11 @@ private:
             break;
           }
         }
-        if (job* next = self->pop()) {
+        job* next = self->pop();
+        if (next == nullptr) {
+          next = self->from_outside().try_take();
+        }
+        if (next != nullptr) {
           self->run(*next);
         } else {
           std::this_thread::yield();
@@ -421,7 +432,7 @@ private:
       done.error = std::current_exception();
     }
     const bool skipped = this->is_skipped(done.error);
-    return this->finish_item(std::move(done), skipped);
+    return this->finish_item(done, skipped);
   }
 
   F m_fn;
