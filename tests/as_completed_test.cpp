@@ -66,7 +66,23 @@ yt::task<lifetime_counter> counted(int x) {
   co_return lifetime_counter(x * 3);
 }
 
+// The example of completion_stream's documentation, as it is written there.
+yt::task<int> sum_of_squares(std::vector<int> xs) {
+  auto stream = yt::as_completed([](int x) { return x * x; }, xs);
+  int sum = 0;
+  while (auto item = co_await stream.next()) {
+    sum += item->value; // item->index is the position of the element in xs
+  }
+  co_return sum;
+}
+
 } // namespace
+
+TEST_CASE("the documented as_completed example sums the squares", "[as_completed]") {
+  yt::thread_pool pool(2);
+  REQUIRE(pool.sync_wait(sum_of_squares({1, 2, 3, 4})) == 30);
+  REQUIRE(yt::inline_executor{}.sync_wait(sum_of_squares({5, 6})) == 61);
+}
 
 TEST_CASE("as_completed delivers every plain item's result exactly once", "[as_completed]") {
   yt::thread_pool pool(4);

@@ -54,8 +54,7 @@ public:
     if (m_state == nullptr) {
       throw usage_error("yt::completion_stream::next: called on an empty (moved-from) stream");
     }
-    m_ready = m_state->poll(m_entry);
-    return m_ready;
+    return m_state->poll(m_entry);
   }
 
   template <class Promise>
@@ -66,7 +65,6 @@ public:
                         "the task with an executor's sync_wait");
     }
     m_resume.handle = consumer;
-    m_ready = true; // once resumed, an entry is ready or the stream is finished
     return m_state->await_next(m_resume, context_of(consumer), *self, m_entry);
   }
 
@@ -84,7 +82,6 @@ private:
   stream_state<T>* m_state;
   std::optional<entry> m_entry;
   resume_job m_resume;
-  bool m_ready = false;
 };
 
 } // namespace detail
@@ -107,9 +104,12 @@ private:
 /// **Lifetime.** The destructor stops the unstarted items and returns once the running ones have
 /// finished; their undelivered results are destroyed. No item outlives the stream, so the range
 /// and whatever the items reference need only outlive the stream. Inside a task, the destructor
-/// runs the jobs of its worker's own deque while it waits (an item's continuation may be there),
-/// and otherwise yields the thread. To wait without holding the worker, call `request_stop()` and
-/// drain: `while (co_await stream.next()) {}`.
+/// runs the jobs of its worker's own deque and of its executor's injection queue while it waits
+/// (an item's continuation, or an item a timer resumed, may be there), and otherwise yields the
+/// thread. Once its first `next()` has started it, a stream runs below the map of the task that
+/// awaited it: destroy it before that task completes (do not return it from the task). To wait
+/// without holding the worker, call `request_stop()` and drain: `while (co_await stream.next())
+/// {}`.
 ///
 /// **Thread safety.** One consumer at a time; `request_stop()` may be called from any thread, and
 /// from the items.
@@ -302,12 +302,15 @@ template <class F, std::ranges::input_range Range>
                           nullptr));
 }
 
-/// `as_completed(fn, range, window)` with the default window, twice `yt::available_concurrency()`.
+/// `as_completed(fn, range, window)` with the default window, twice `yt::available_concurrency()`
+/// (read once per process).
 template <class F, std::ranges::input_range Range>
   requires detail::taskmap_function<
       F, typename detail::indexed_range<std::views::all_t<Range>>::reference>
 [[nodiscard]] auto as_completed(F&& fn, Range&& range) {
-  return as_completed(std::forward<F>(fn), std::forward<Range>(range), 2 * available_concurrency());
+  // Once per process: available_concurrency reads the cgroup's files.
+  static const std::size_t default_window = 2 * available_concurrency();
+  return as_completed(std::forward<F>(fn), std::forward<Range>(range), default_window);
 }
 
 } // namespace yt
