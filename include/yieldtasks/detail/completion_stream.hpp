@@ -170,7 +170,7 @@ protected:
   // Records a finished item and returns the consumer to transfer to, if it waits and may go on.
   // `skipped`: the item ended with the operation_cancelled of a nested map after the stream was
   // stopped, which is a skipped item rather than a result.
-  // `done` is emptied under the lock: the moved-from value, or the skipped item's exception, is
+  // `done` is left empty under the lock: its moved-from value, or the skipped item's exception, is
   // destroyed before the stream can count as finished, so nothing of an item outlives the stream.
   std::coroutine_handle<> finish_item(entry& done, bool skipped) noexcept {
     resume_job* waiter = nullptr;
@@ -179,12 +179,11 @@ protected:
       --m_running;
       if (skipped) {
         --m_pending;
+        done.error = nullptr;
       } else {
-        m_ring[(m_head + m_count) % m_window].emplace(std::move(done));
+        m_ring[(m_head + m_count) % m_window].emplace(std::exchange(done, entry{}));
         ++m_count;
       }
-      done.value.reset();
-      done.error = nullptr;
       waiter = wake_locked();
     }
     return waiter != nullptr ? worker::transfer(*waiter) : std::noop_coroutine();
