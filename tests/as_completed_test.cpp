@@ -444,3 +444,51 @@ TEST_CASE("thread_pool::as_completed refuses to block a worker", "[as_completed]
   REQUIRE_THROWS_AS(pool.as_completed([](int x) { return x; }, std::views::iota(0, 3), 0),
                     yt::usage_error);
 }
+
+TEST_CASE("inline_executor::as_completed runs each item in the next() that delivers it",
+          "[as_completed]") {
+  const yt::inline_executor serial;
+  std::vector<std::string> log;
+  auto stream = serial.as_completed(
+      [&log](int x) {
+        log.push_back("run " + std::to_string(x));
+        if (x == 1) {
+          throw std::runtime_error("item 1");
+        }
+        return x;
+      },
+      std::views::iota(0, 3));
+  REQUIRE(stream.next()->index == 0);
+  log.emplace_back("got 0");
+  REQUIRE_THROWS_WITH(stream.next(), "item 1");
+  log.emplace_back("threw 1");
+  REQUIRE(stream.next()->index == 2);
+  REQUIRE(!stream.next().has_value());
+  REQUIRE(log == std::vector<std::string>{"run 0", "got 0", "run 1", "threw 1", "run 2"});
+}
+
+TEST_CASE("dropping an inline stream finishes its sleeping items on the dropping thread",
+          "[as_completed]") {
+  std::atomic<int> done{0};
+  {
+    auto stream = yt::inline_executor{}.as_completed([&done](int x) { return napping(done, x); },
+                                                     std::views::iota(0, 100), 3);
+    REQUIRE(stream.next()->index == 0);
+  }
+  REQUIRE(done.load() == 3); // the window's three started; the drop ran the other two to the end
+}
+
+TEST_CASE("a pool's blocking stream dropped inside a task on a one-worker pool does not hang",
+          "[as_completed]") {
+  std::atomic<int> done{0};
+  yt::thread_pool single(1);
+  auto stream =
+      single.as_completed([&done](int x) { return napping(done, x); }, std::views::iota(0, 50), 2);
+  REQUIRE(stream.next().has_value()); // the next item is asleep on the timer now
+  single.sync_wait([](yt::blocking_completion_stream<int> dropped) -> yt::task<void> {
+    static_cast<void>(dropped);
+    co_return; // the frame's destruction drops the stream on the worker
+  }(std::move(stream)));
+  REQUIRE(done.load() <= 3);
+  REQUIRE(done.load() >= 2);
+}

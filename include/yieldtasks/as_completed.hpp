@@ -157,15 +157,20 @@ private:
   detail::stream_pointer<T> m_state;
 };
 
-/// The blocking counterpart of `yt::completion_stream`, made by `yt::thread_pool::as_completed`:
-/// `next()` blocks the calling thread until an item has finished and returns it, or
-/// `std::nullopt` once every item has been delivered or skipped.
+/// The blocking counterpart of `yt::completion_stream`, made by `yt::thread_pool::as_completed`
+/// and `yt::inline_executor::as_completed`: `next()` blocks the calling thread until an item has
+/// finished and returns it, or `std::nullopt` once every item has been delivered or skipped.
 ///
-/// **Exceptions.** As `yt::completion_stream`; `next()` called from a worker thread of any pool
-/// throws `yt::usage_error` instead of blocking it.
+/// **Ordering.** A pool's stream runs the items on the pool's workers while `next()` sleeps. An
+/// inline executor's runs them on the thread calling `next()`, each just before the `next()` that
+/// delivers it: in input order, one per `next()`.
+///
+/// **Exceptions.** As `yt::completion_stream`; a pool stream's `next()` called from a worker
+/// thread of any pool throws `yt::usage_error` instead of blocking it.
 ///
 /// **Lifetime.** The destructor stops the unstarted items and blocks until the running ones have
-/// finished. The pool must outlive the stream; its destructor waits for the stream's.
+/// finished (an inline stream runs them to their end on the destroying thread). A pool must
+/// outlive its streams; its destructor waits for them.
 ///
 /// **Thread safety.** One consumer at a time; `request_stop()` may be called from any thread.
 ///
@@ -227,14 +232,22 @@ using stream_item_t = typename task_traits<
 
 template <class F, class Range>
 stream_pointer<stream_item_t<F, Range>> make_stream(F&& fn, Range&& range, std::size_t window,
-                                                    injector* outside, caller_gate* gate) {
+                                                    injector* outside, caller_gate* gate,
+                                                    bool drive_inline = false) {
   if (window == 0) {
     throw usage_error("yt::as_completed: the window must be at least 1");
   }
   return stream_pointer<stream_item_t<F, Range>>(
       new stream_items_t<F, Range>(std::forward<F>(fn), std::views::all(std::forward<Range>(range)),
-                                   window, outside, gate),
+                                   window, outside, gate, drive_inline),
       &stream_state<stream_item_t<F, Range>>::close_and_delete);
+}
+
+// The default window: twice available_concurrency(), read once per process (it reads the
+// cgroup's files).
+inline std::size_t default_stream_window() {
+  static const std::size_t window = 2 * available_concurrency();
+  return window;
 }
 
 // Makes the streams, whose constructors are private (as_completed, thread_pool::as_completed).
@@ -308,9 +321,8 @@ template <class F, std::ranges::input_range Range>
   requires detail::taskmap_function<
       F, typename detail::indexed_range<std::views::all_t<Range>>::reference>
 [[nodiscard]] auto as_completed(F&& fn, Range&& range) {
-  // Once per process: available_concurrency reads the cgroup's files.
-  static const std::size_t default_window = 2 * available_concurrency();
-  return as_completed(std::forward<F>(fn), std::forward<Range>(range), default_window);
+  return as_completed(std::forward<F>(fn), std::forward<Range>(range),
+                      detail::default_stream_window());
 }
 
 } // namespace yt

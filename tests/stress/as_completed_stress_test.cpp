@@ -16,12 +16,13 @@
 #include <yieldtasks/stop_source.hpp>
 #include <yieldtasks/thread_pool.hpp>
 
-// The streaming map under load: 10^5 items in streams of 2,500, each stream stopped at a random
-// place in one of four ways (an item's stop_source, the consumer's request_stop then a drain,
-// another thread's request_stop then a drain, the consumer dropping the stream). Every item runs
-// at most once, every delivered result is its item's and is delivered once, a drained stream
-// delivers every item that ran (none lost), a dropped one returns only once its running items have
-// finished, the window is never exceeded, and no value leaks.
+// The streaming map under load: 10^5 items in streams of 2,500 (on a pool and inline, consumed in a
+// task and by a blocking caller), each stream stopped at a random place in one of four ways (an
+// item's stop_source, the consumer's request_stop then a drain, another thread's request_stop then
+// a drain, the consumer dropping the stream). Every item runs at most once, every delivered result
+// is its item's and is delivered once, a drained stream delivers every item that ran (none lost), a
+// dropped one returns only once its running items have finished, the window is never exceeded, and
+// no value leaks.
 
 namespace {
 
@@ -130,9 +131,9 @@ bool consume_in_task(Executor& executor, round_state& state, MakeFn make_fn) {
 }
 
 // One stream consumed by a blocking caller.
-template <class MakeFn>
-bool consume_blocking(yt::thread_pool& pool, round_state& state, MakeFn make_fn) {
-  auto stream = pool.as_completed(make_fn(state), std::views::iota(0, items), window);
+template <class Executor, class MakeFn>
+bool consume_blocking(Executor& executor, round_state& state, MakeFn make_fn) {
+  auto stream = executor.as_completed(make_fn(state), std::views::iota(0, items), window);
   std::optional<std::jthread> outside;
   while (state.take(stream.next())) {
     if (state.taken == state.stop_after) {
@@ -186,5 +187,15 @@ TEST_CASE("as_completed stress: random stops lose and duplicate no result on inl
   stress([&serial](round_state& state, bool coroutines) {
     return coroutines ? consume_in_task(serial, state, coroutine_item_fn)
                       : consume_in_task(serial, state, item_fn);
+  });
+}
+
+TEST_CASE("as_completed stress: random stops lose and duplicate no result for a blocking caller "
+          "on inline_executor",
+          "[as_completed][stress]") {
+  const yt::inline_executor serial;
+  stress([&serial](round_state& state, bool coroutines) {
+    return coroutines ? consume_blocking(serial, state, coroutine_item_fn)
+                      : consume_blocking(serial, state, item_fn);
   });
 }

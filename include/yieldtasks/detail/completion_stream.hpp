@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <stop_token>
@@ -18,6 +19,7 @@
 #include <yieldtasks/detail/caller_gate.hpp>
 #include <yieldtasks/detail/indexed_range.hpp>
 #include <yieldtasks/detail/injector.hpp>
+#include <yieldtasks/detail/inline_queue.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/map_context.hpp>
 #include <yieldtasks/detail/taskmap_awaitable.hpp>
@@ -126,6 +128,9 @@ public:
 
   // Blocks until an entry is ready (returned) or the stream is finished (nullopt).
   std::optional<entry> wait_next() {
+    if (m_inline != nullptr) {
+      return drive_next();
+    }
     if (worker::current_thread_pool() != nullptr) {
       throw usage_error("yt::blocking_completion_stream::next: called from a worker thread, where "
                         "blocking would starve the pool; use yt::as_completed in a task instead");
@@ -155,11 +160,14 @@ public:
   }
 
 protected:
-  // `window` >= 1 and `outside` (a blocking stream's pool entry, else null) are checked by the
-  // public factories.
-  stream_state(std::size_t size, std::size_t window, injector* outside, caller_gate* gate)
+  // `window` >= 1 is checked by the public factories. `outside`: a blocking stream's pool entry,
+  // else null. `drive_inline`: a blocking stream whose next() runs the items on the calling
+  // thread (inline_executor::as_completed), through a worker and an injection queue of its own.
+  stream_state(std::size_t size, std::size_t window, injector* outside, caller_gate* gate,
+               bool drive_inline)
       : m_size(size), m_window(std::min(window, std::max<std::size_t>(size, 1))), m_ring(m_window),
-        m_outside(outside), m_gate(gate) {}
+        m_inline(drive_inline ? std::make_unique<inline_drive>() : nullptr),
+        m_outside(drive_inline ? &m_inline->queue : outside), m_gate(gate) {}
 
   [[nodiscard]] map_context& context() noexcept { return m_context; }
 
@@ -261,6 +269,11 @@ private:
     return std::exchange(m_waiter, nullptr);
   }
 
+  [[nodiscard]] bool finished_now() {
+    const std::lock_guard lock(m_mutex);
+    return finished();
+  }
+
   [[nodiscard]] bool finished() const noexcept {
     return m_running == 0 && !m_spawn_queued && (m_next == m_size || m_context.stop_requested());
   }
@@ -303,22 +316,61 @@ private:
     }
   }
 
-  // Stops the unstarted items and returns once the stream is finished. On a worker (a task
-  // dropping its stream) it runs the jobs of the worker's own deque and of its executor's
+  // An inline stream's next(): runs its worker's jobs on the calling thread until an entry is
+  // ready or the stream is finished, waiting for its queue only when the deque is empty (every
+  // running item is then suspended on a foreign awaitable, which will inject it).
+  std::optional<entry> drive_next() {
+    const worker::scope installed(m_inline->self);
+    if (!m_started) {
+      m_context.enter(nullptr);
+      {
+        const std::lock_guard lock(m_mutex);
+        m_started = true;
+        m_spawn_queued = m_size > 0;
+      }
+      if (m_size > 0) {
+        m_inline->self.push(m_spawn);
+      }
+    }
+    std::optional<entry> out;
+    bool unpark = false;
+    while (true) {
+      {
+        const std::lock_guard lock(m_mutex);
+        if (take_locked(out, unpark) != take_result::empty) {
+          break;
+        }
+      }
+      run_inline_job();
+    }
+    publish_unparked(unpark);
+    return out;
+  }
+
+  void run_inline_job() {
+    job* next = m_inline->self.pop();
+    if (next == nullptr) {
+      next = &m_inline->queue.wait_and_take();
+    }
+    m_inline->self.run(*next);
+  }
+
+  // Stops the unstarted items and returns once the stream is finished. An inline stream runs its
+  // own jobs to the end. On a worker (a task dropping its stream, or a pool's blocking stream
+  // moved into a task) it runs the jobs of the worker's own deque and of its executor's
   // injection queue meanwhile, which may be the stream's own (its spawn job, an item's
   // continuation, an item a timer resumed): only this thread may be free to run them (a
   // one-worker pool, an inline run), so it must never merely block. Elsewhere it sleeps on
   // m_changed.
   void close() noexcept {
     m_context.request_stop();
-    if (worker* self = worker::current(); self != nullptr && m_outside == nullptr) {
-      while (true) {
-        {
-          const std::lock_guard lock(m_mutex);
-          if (finished()) {
-            break;
-          }
-        }
+    if (m_inline != nullptr) {
+      const worker::scope installed(m_inline->self);
+      while (!finished_now()) {
+        run_inline_job();
+      }
+    } else if (worker* self = worker::current(); self != nullptr) {
+      while (!finished_now()) {
         job* next = self->pop();
         if (next == nullptr) {
           next = self->from_outside().try_take();
@@ -341,6 +393,13 @@ private:
     }
   }
 
+  // What an inline stream runs its items on: a worker of its own, which keeps the spawn job in
+  // its deque between two next()s, and the queue foreign awaitables hand its tasks back to.
+  struct inline_drive {
+    inline_queue queue;
+    worker self{nullptr, nullptr, queue, 1};
+  };
+
   std::mutex m_mutex;
   std::condition_variable m_changed;
   const std::size_t m_size;
@@ -349,16 +408,17 @@ private:
   std::vector<std::optional<entry>> m_ring;
   std::size_t m_head = 0;
   std::size_t m_count = 0;
-  std::size_t m_next = 0;    // the next item to claim
-  std::size_t m_running = 0; // started and not finished
-  std::size_t m_pending = 0; // started and not taken (nor skipped): at most m_window
-  std::size_t m_blocked = 0; // threads waiting on m_changed
+  std::size_t m_next = 0;                 // the next item to claim
+  std::size_t m_running = 0;              // started and not finished
+  std::size_t m_pending = 0;              // started and not taken (nor skipped): at most m_window
+  std::size_t m_blocked = 0;              // threads waiting on m_changed
+  std::unique_ptr<inline_drive> m_inline; // an inline stream's, else null
   bool m_spawn_queued = false;
   bool m_started = false;         // the consumer's own, written under the mutex
   resume_job* m_waiter = nullptr; // the consumer's coroutine, suspended in next()
-  injector* m_outside;            // a blocking stream's pool; null for a task's stream
-  caller_gate* m_gate;            // the pool's gate a blocking stream holds open
-  map_context m_context{true};    // stoppable: request_stop and the items' stops reach below
+  injector* m_outside; // a blocking stream's pool, or its inline queue; null for a task's stream
+  caller_gate* m_gate; // the pool's gate a blocking stream holds open
+  map_context m_context{true}; // stoppable: request_stop and the items' stops reach below
   spawn_job m_spawn{{&run_spawn}, this};
 };
 
@@ -385,9 +445,11 @@ class stream_items final
 
 public:
   template <class Fn>
-  stream_items(Fn&& fn, View view, std::size_t window, injector* outside, caller_gate* gate)
+  stream_items(Fn&& fn, View view, std::size_t window, injector* outside, caller_gate* gate,
+               bool drive_inline)
       : stream_range<View>(std::move(view)),
-        base(stream_range<View>::range.size(), window, outside, gate), m_fn(std::forward<Fn>(fn)) {
+        base(stream_range<View>::range.size(), window, outside, gate, drive_inline),
+        m_fn(std::forward<Fn>(fn)) {
     if constexpr (takes_token) {
       m_token_source = std::stop_source{};
       this->context().forward_to(m_token_source);
