@@ -29,6 +29,7 @@ LAYERS = [
               "await_future.hpp"]),
     ("cluster seam", ["detail/cluster/map_distributor.hpp", "detail/cluster/remote_items.hpp"]),
     ("taskmap", ["detail/taskmap_awaitable.hpp", "taskmap.hpp", "detail/reduce_awaitable.hpp",
+                 "detail/completion_stream.hpp", "as_completed.hpp",
                  "reduce.hpp"]),
     ("executor internals", ["detail/executor/*.hpp"]),
     ("executors", ["thread_pool.hpp", "inline_executor.hpp", "trace_recorder.hpp"]),

@@ -1,13 +1,13 @@
 #pragma once
 
-#include <condition_variable>
-#include <deque>
+#include <cstddef>
 #include <functional>
-#include <mutex>
 #include <ranges>
 #include <utility>
 
+#include <yieldtasks/as_completed.hpp>
 #include <yieldtasks/detail/executor/root_task.hpp>
+#include <yieldtasks/detail/inline_queue.hpp>
 #include <yieldtasks/detail/job.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/reduce.hpp>
@@ -38,7 +38,7 @@ class inline_executor {
 public:
   /// Runs `work` to completion on the calling thread and returns its result.
   template <class T> T sync_wait(task<T> work) const {
-    entry_from_outside from_outside;
+    detail::inline_queue from_outside;
     detail::worker self(nullptr, nullptr, from_outside, 1);
     const detail::worker::scope installed(self);
     detail::result_box<T> box;
@@ -62,6 +62,27 @@ public:
     return sync_wait(detail::map_root(std::forward<F>(fn), std::forward<Range>(range)));
   }
 
+  /// Maps `fn` over `range` on the calling thread, handing the results out through a
+  /// `yt::blocking_completion_stream`: the counterpart of `thread_pool::as_completed`, with the
+  /// same results, bound, stops and exception rules. Each `next()` runs the next item (in input
+  /// order) and returns it, so the results come out in input order. At most `window` items
+  /// (default: as `yt::as_completed`'s) are started and not taken, which matters only for items
+  /// suspended on foreign awaitables. **Exceptions.** `yt::usage_error` if `window` is 0.
+  /// **Lifetime.** A range passed as an lvalue must outlive the stream.
+  template <class F, std::ranges::input_range Range>
+  auto as_completed(F&& fn, Range&& range) const {
+    return as_completed(std::forward<F>(fn), std::forward<Range>(range),
+                        detail::default_stream_window());
+  }
+
+  /// `as_completed(fn, range)` with an explicit window.
+  template <class F, std::ranges::input_range Range>
+  auto as_completed(F&& fn, Range&& range, std::size_t window) const {
+    using item_type = detail::stream_item_t<F, Range>;
+    return detail::stream_access::make<blocking_completion_stream<item_type>>(detail::make_stream(
+        std::forward<F>(fn), std::forward<Range>(range), window, nullptr, nullptr, true));
+  }
+
   /// Reduces `range` on the calling thread; same result (bit-identical to a pool's) and exception
   /// rules as `co_await yt::reduce(range, init, op)`.
   template <std::ranges::input_range Range, class T, class Op>
@@ -78,32 +99,6 @@ public:
                                          std::forward<Op>(reduce_op),
                                          std::forward<Transform>(transform)));
   }
-
-private:
-  // Where foreign awaitables hand tasks back to the run, from their own threads.
-  class entry_from_outside final : public detail::injector {
-  public:
-    // Notifying under the mutex: the run may end, destroying this, as soon as it takes the job,
-    // which it can only do once the mutex is released.
-    void inject(detail::job& work) override {
-      const std::lock_guard lock(m_mutex);
-      m_jobs.push_back(&work);
-      m_ready.notify_one();
-    }
-
-    detail::job& wait_and_take() {
-      std::unique_lock lock(m_mutex);
-      m_ready.wait(lock, [this] { return !m_jobs.empty(); });
-      detail::job* work = m_jobs.front();
-      m_jobs.pop_front();
-      return *work;
-    }
-
-  private:
-    std::mutex m_mutex;
-    std::condition_variable m_ready;
-    std::deque<detail::job*> m_jobs;
-  };
 };
 
 } // namespace yt

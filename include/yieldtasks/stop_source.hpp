@@ -6,7 +6,8 @@ namespace yt {
 
 namespace detail {
 template <class F, class View> class taskmap_awaitable;
-}
+template <class F, class View> class stream_items;
+} // namespace detail
 
 /// Lets the items of one `taskmap` stop that map, and every map nested below its items.
 ///
@@ -40,6 +41,7 @@ public:
 
 private:
   template <class F, class View> friend class detail::taskmap_awaitable;
+  template <class F, class View> friend class detail::stream_items;
   explicit stop_source(detail::map_context& context) noexcept : m_context(&context) {}
 
   detail::map_context* m_context;

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include <yieldtasks/as_completed.hpp>
 #include <yieldtasks/available_concurrency.hpp>
 #include <yieldtasks/config.hpp>
 #include <yieldtasks/detail/caller_gate.hpp>
@@ -162,6 +163,35 @@ public:
     return sync_wait(detail::map_root(std::forward<F>(fn), std::forward<Range>(range)));
   }
 
+  /// Maps `fn` over `range` on the pool and returns a `yt::blocking_completion_stream`, whose
+  /// blocking `next()` hands out the results in completion order; the blocking counterpart of
+  /// `yt::as_completed(fn, range, window)`, with the same items, bound, stops and exception rules.
+  /// The items start at the first `next()` and run on the workers while the caller sleeps. At most
+  /// `window` items (default: twice `size()`) are started and not yet taken by `next()`.
+  /// **Exceptions.** `yt::usage_error` if `window` is 0, if called from a worker thread, or once
+  /// the pool's destructor has begun. **Lifetime.** The stream keeps the pool's destructor
+  /// waiting until it is destroyed; a range passed as an lvalue must outlive it.
+  template <class F, std::ranges::input_range Range> auto as_completed(F&& fn, Range&& range) {
+    return as_completed(std::forward<F>(fn), std::forward<Range>(range), 2 * size());
+  }
+
+  /// `as_completed(fn, range)` with an explicit window.
+  template <class F, std::ranges::input_range Range>
+  auto as_completed(F&& fn, Range&& range, std::size_t window) {
+    refuse_on_worker("as_completed");
+    if (!m_callers.enter()) {
+      throw usage_error("yt::thread_pool::as_completed: called while the pool is being destroyed");
+    }
+    using item_type = detail::stream_item_t<F, Range>;
+    try {
+      return detail::stream_access::make<blocking_completion_stream<item_type>>(detail::make_stream(
+          std::forward<F>(fn), std::forward<Range>(range), window, &m_from_outside, &m_callers));
+    } catch (...) {
+      m_callers.leave();
+      throw;
+    }
+  }
+
   /// Reduces `range` on the pool, blocking the calling thread; the blocking counterpart of
   /// `co_await yt::reduce(range, init, op)`, with the same result (bit-identical on any executor)
   /// and exception rules. **Exceptions.** `yt::usage_error` if called from a worker thread, or
@@ -263,6 +293,8 @@ private:
       m_pool.inject(work);
       m_injecting.fetch_sub(1, std::memory_order_release);
     }
+
+    detail::job* try_take() override { return m_pool.take_injected(); }
 
     void wait_for_injections() const noexcept {
       while (m_injecting.load(std::memory_order_acquire) != 0) {

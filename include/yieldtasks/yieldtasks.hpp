@@ -3,6 +3,7 @@
 // The yieldtasks umbrella header: every core public header. The cluster backend
 // (<yieldtasks/mpi.hpp>) needs MPI and is included separately.
 
+#include <yieldtasks/as_completed.hpp>
 #include <yieldtasks/available_concurrency.hpp>
 #include <yieldtasks/await_future.hpp>
 #include <yieldtasks/cluster_error.hpp>

@@ -13,6 +13,11 @@ public:
   // injected job may already have finished with.
   virtual void inject(job& work) = 0;
 
+  // Takes the oldest injected job not taken yet, or null; called by a thread of the executor that
+  // waits for work which may be queued here and which no other thread may be free to run (a
+  // stream's destructor on a one-worker pool or an inline run, completion_stream.hpp).
+  virtual job* try_take() = 0;
+
 protected:
   injector() = default;
   injector(const injector&) = default;
