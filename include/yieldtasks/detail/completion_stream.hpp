@@ -99,7 +99,7 @@ public:
 
   // await_suspend: `resume` resumes the consumer; returns what to transfer to. The first call
   // starts the stream, below the map `parent` runs under.
-  std::coroutine_handle<> await_next(resume_job& resume, map_context* parent, worker& self,
+  std::coroutine_handle<> await_next(resume_job& resume, context_link parent, worker& self,
                                      std::optional<entry>& out) {
     if (!m_started) {
       m_context.enter(parent);
@@ -136,7 +136,7 @@ public:
                         "blocking would starve the pool; use yt::as_completed in a task instead");
     }
     if (!m_started) {
-      m_context.enter(nullptr);
+      m_context.enter({});
       {
         const std::lock_guard lock(m_mutex);
         m_started = true;
@@ -322,7 +322,7 @@ private:
   std::optional<entry> drive_next() {
     const worker::scope installed(m_inline->self);
     if (!m_started) {
-      m_context.enter(nullptr);
+      m_context.enter({});
       {
         const std::lock_guard lock(m_mutex);
         m_started = true;
@@ -387,7 +387,9 @@ private:
       m_changed.wait(lock, [this] { return finished(); });
       --m_blocked;
     }
-    m_context.leave();
+    if (m_started) {
+      m_context.leave(); // a stream never started never entered the tree
+    }
     if (m_gate != nullptr) {
       m_gate->leave(); // the blocking stream's last access to its pool
     }
@@ -481,7 +483,7 @@ private:
         if (!frame) {
           throw usage_error("yt::as_completed: the function returned an empty (moved-from) task");
         }
-        frame.promise().bind_to_sink(*this, index, &this->context());
+        frame.promise().bind_to_sink(*this, index, this->context().link());
         return worker::transfer(frame.promise().start_job());
       } else if constexpr (std::is_void_v<item_type>) {
         call(index);

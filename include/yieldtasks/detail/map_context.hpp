@@ -91,7 +91,8 @@ public:
   [[nodiscard]] context_link link() noexcept { return {this, m_stops}; }
 
   // Undoes enter()'s registration; called once every item has finished, before the map's
-  // awaitable can be destroyed. After it returns no other thread touches this context.
+  // awaitable can be destroyed, and only after enter(). After it returns no other thread touches
+  // this context.
   void leave() noexcept {
     if (m_owner != nullptr) [[unlikely]] {
       m_owner->detach(*this);
