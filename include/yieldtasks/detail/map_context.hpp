@@ -7,6 +7,8 @@
 
 namespace yt::detail {
 
+class map_probe;
+
 // The place of one map (or when_any) in the tree of running maps: its stop flag, the enclosing
 // map, its depth, and the registrations through which a stop reaches the maps nested below it
 // (design.md, "Cancellation as a tree").
@@ -95,6 +97,10 @@ public:
   // 0 for a map awaited by a top-level task, the parent's depth + 1 below it.
   [[nodiscard]] std::uint32_t depth() const noexcept { return m_depth; }
 
+  // What thread_pool::dump() reads of the map (worker_position.hpp); null for a when_any.
+  void set_probe(const map_probe* probe) noexcept { m_probe = probe; }
+  [[nodiscard]] const map_probe* probe() const noexcept { return m_probe; }
+
 private:
   class lock_guard {
   public:
@@ -171,6 +177,7 @@ private:
   // This context's own registrations (stoppable only), guarded by m_locked.
   map_context* m_first = nullptr;
   std::stop_source* m_forward = nullptr;
+  const map_probe* m_probe = nullptr;
 };
 
 } // namespace yt::detail
