@@ -177,7 +177,7 @@ TEST_CASE("dump may be called from other threads at any time while nested maps s
   std::thread first(dumper);
   std::thread second(dumper);
   std::vector<long> answers;
-  for (int round = 0; round < 200 && (round < 3 || dumps_in_items.load() == 0); ++round) {
+  for (int round = 0; round < 200 && (round < 20 || dumps_in_items.load() == 0); ++round) {
     answers.push_back(pool.sync_wait(fib(18)));
   }
   done.store(true);

@@ -41,8 +41,8 @@
 // threads finish and free meanwhile. The gate keeps them alive, asymmetrically, at no cost to the
 // hot path but a load per map:
 //   - A map's end (the awaitable's await_resume, the last point before it may be destroyed:
-//     taskmap, when_any) calls dump_gate::pass(): one relaxed load of a flag nobody writes outside
-//     dumps; if it is set, it waits until it clears (acquire).
+//     taskmap, when_any) calls dump_gate::pass(): one acquire load (a plain load on x86-64) of a
+//     flag nobody writes outside dumps; if it is set, it waits until it clears.
 //   - A dump (one at a time, under the gate's mutex) sets the flag, then calls
 //     membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which returns only after every running thread
 //     of the process has executed a full memory barrier (a thread not running passes one when it
@@ -53,9 +53,11 @@
 // membarrier returned, never finds M. A map whose end loads after its thread's barrier finds the
 // flag set and waits, so M, and its ancestors (each suspended in an item of its parent until M
 // ends), outlive the dump's reads; the release/acquire pair orders the reads before the free,
-// which is the order ThreadSanitizer checks. The map fields a dump reads that are not atomics
-// (name, size, depth, parent) are written before the map's first item starts, so before the
-// release store of any position naming it, which the dump's acquire load reads from.
+// which is the order ThreadSanitizer checks. That pair is also why the load that finds the flag
+// clear must be an acquire one: it may read the clearing store of a dump that has just read M. The
+// map fields a dump reads that are not atomics (name, size, depth, parent) are written before the
+// map's first item starts, so before the release store of any position naming it, which the dump's
+// acquire load reads from.
 //
 // Where membarrier is unavailable (not Linux, or refused) a dump reads positions but follows none.
 namespace yt::detail {
@@ -143,9 +145,10 @@ private:
 // The dumps' side of the protocol above, and the maps' one load.
 class dump_gate {
 public:
-  // At a map's end, before its awaitable may be destroyed.
+  // At a map's end, before its awaitable may be destroyed. acquire: synchronizes with the release
+  // store that opens the gate, whether it finds the gate open or waits for it.
   static void pass() noexcept {
-    if (s_closed.load(std::memory_order_relaxed)) [[unlikely]] {
+    if (s_closed.load(std::memory_order_acquire)) [[unlikely]] {
       wait();
     }
   }
