@@ -229,9 +229,11 @@ public:
   /// The format is informative and may change between versions; do not parse it. An item index
   /// is that of the item running, or for plain items of the batch running, which a long item runs
   /// alone. Progress counts the items accounted for so far, which lags the items finished by at
-  /// most the batch a worker is running. A task suspended on something other than a map item
-  /// (a `when_all`, a timer) shows as the map item that awaits it, if any. Following maps needs
-  /// Linux's `membarrier`; without it each running item is shown without its maps.
+  /// most the batches workers are running. Only what runs is listed, with the maps above it: a
+  /// task running inside a `when_all` or a `when_any` shows as the map item it belongs to, and a
+  /// task suspended on something other than a map (a timer, another library's future), or a map
+  /// none of whose items runs, is not listed. Following maps needs Linux's `membarrier`; without
+  /// it each running item is shown without its maps.
   ///
   /// **Exceptions.** Only what `out` throws, and `std::bad_alloc`.
   ///
