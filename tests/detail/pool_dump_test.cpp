@@ -74,6 +74,14 @@ yt::task<std::vector<int>> synthesize(barrier_gate& gate) {
       .named("synthesize");
 }
 
+yt::task<int> block_after_nested_map(barrier_gate& gate) {
+  const std::vector<int> inputs{1, 2, 3};
+  const std::vector<int> doubled =
+      co_await yt::taskmap([](int x) { return 2 * x; }, inputs).named("double");
+  gate.wait_open();
+  co_return doubled[2];
+}
+
 std::size_t count_of(const std::string& text, const std::string& part) {
   std::size_t count = 0;
   for (std::size_t at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
@@ -143,6 +151,38 @@ TEST_CASE("dump names the blocked item, its map, the worker and the progress of 
   INFO(after);
   CHECK(after.find("map \"") == std::string::npos);
   CHECK(after.find("0 callers blocked") != std::string::npos);
+}
+
+TEST_CASE("dump names an item that blocks after a map it awaited has finished",
+          "[thread_pool][dump]") {
+  yt::thread_pool pool(2);
+  barrier_gate gate;
+  std::vector<int> results;
+  std::thread caller([&] {
+    const std::vector<int> items{0, 1, 2};
+    results = pool.map(
+        [&gate](int item) -> yt::task<int> {
+          if (item == 1) {
+            co_return co_await block_after_nested_map(gate);
+          }
+          co_return item;
+        },
+        items);
+  });
+  while (!gate.someone_waits()) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+
+  const std::string text =
+      dump_until(pool, {"running item 1 of map \"taskmap\" (depth 0; 2 of 3 items done)\n"});
+  gate.open();
+  caller.join();
+
+  INFO(text);
+  CHECK(text.find("running item 1 of map \"taskmap\" (depth 0; 2 of 3 items done)\n") !=
+        std::string::npos);
+  CHECK(text.find("\"double\"") == std::string::npos);
+  CHECK(results == std::vector<int>{0, 6, 2});
 }
 
 TEST_CASE("dump of an idle pool lists every worker as idle", "[thread_pool][dump]") {

@@ -50,6 +50,8 @@ public:
     if (settled == m_items) {
       return worker::transfer(m_resume_parent);
     }
+    // Handed to the counter, so that a dump does not count them twice (done()).
+    m_settled.store(0, std::memory_order_relaxed);
     return finish(settled);
   }
 
@@ -67,7 +69,7 @@ public:
   }
 
   // Any thread, for a dump: the items accounted for so far, approximately (those settled are
-  // counted twice for a moment when the holder hands them to the counter).
+  // missed for a moment when the holder hands them to the counter).
   [[nodiscard]] std::size_t done() const noexcept {
     const std::size_t accounted = m_items - m_remaining.load(std::memory_order_relaxed) +
                                   m_settled.load(std::memory_order_relaxed);

@@ -220,6 +220,12 @@ public:
 
   result_type await_resume() {
     dump_gate::pass(); // this map may be freed from here on (worker_position.hpp)
+    if (m_range.size() != 0) {
+      // The awaiting item runs on this thread again (a map that did not start set nothing).
+      if (worker* self = worker::current()) {
+        self->position().enter_item(m_context.parent(), m_index_in_parent);
+      }
+    }
     if (m_outside != nullptr) {
       m_outside->callback.reset(); // waits for a forwarder running on another thread
     }

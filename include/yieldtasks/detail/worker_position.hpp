@@ -24,7 +24,9 @@
 // its place), with plain stores to a line of the worker's own: a coroutine item's start stores
 // both (taskmap_awaitable::spawn_next), a range of plain items stores both and where the range
 // began when it starts, and the index per batch (the items from the range's beginning to the
-// index are done, but accounted for only when the range ends; a dump adds them). A position naming
+// index are done, but accounted for only when the range ends; a dump adds them). A map's end sets
+// the position back to the item that awaited it (its index as the map's start found it), which
+// goes on running on that thread. A position naming
 // map M is overwritten before every step by which the code under it could go on, or end, on another
 // thread, and before M's own end:
 //   - an item's end, when it does not start the map's next item itself (the last item, a stop);
