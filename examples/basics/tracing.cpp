@@ -1,16 +1,22 @@
 // The idea: a pool tells what it did. `pool.stats()` counts, per worker, the items run, the steals,
 // the sleeps and the busy time, always on; a `yt::trace_recorder` attached at run time records a
 // span per batch of items, named by its map (`.named("...")`), and writes Chrome trace-event
-// JSON that Perfetto (ui.perfetto.dev) and chrome://tracing show as one track per worker.
+// JSON that Perfetto (ui.perfetto.dev) and chrome://tracing show as one track per worker. And it
+// tells what it is doing now: `pool.dump(out)`, from any thread, writes what each worker runs (the
+// item, its map's name and progress, and the maps waiting on it), which is what a watchdog of a
+// program that hangs prints. The one here dumps a millisecond after the first block started,
+// wherever the work is by then (on a loaded machine it may be done).
 //
 // Usage: example_tracing [TRACE.json]  (default: tracing.json in the current directory)
 
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
+#include <iostream>
 #include <numeric>
 #include <ranges>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <yieldtasks/yieldtasks.hpp>
@@ -46,7 +52,15 @@ int main(int argc, char** argv) {
   const yt::pool_stats before = pool.stats();
 
   yt::trace_recorder trace(pool);
+  std::thread watchdog([&pool, &before] {
+    while (pool.stats().total().items_run == before.total().items_run) { // until a block starts
+      std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    pool.dump(std::cout);
+  });
   const double total = pool.sync_wait(blocks(16));
+  watchdog.join();
   trace.write_json(path); // stops recording, then writes
 
   const yt::worker_stats done = pool.stats().total();

@@ -58,7 +58,8 @@ namespace yt {
 /// `yt::trace_recorder`'s trace (unnamed maps are "taskmap"); the name is not copied and must
 /// outlive the recorder's output (a string literal does). `named` returns a reference to the map
 /// to `co_await` in the same expression (or, on a map stored in a variable, `co_await
-/// std::move(map).named("x")`); the result of `named` on a temporary must not be stored.
+/// std::move(map).named("x")`); the result of `named` on a temporary must not be stored. The name
+/// also labels the map in `thread_pool::dump`, which may read it while the pool lives.
 ///
 /// **Complexity.** Plain items: O(log N) deque operations when no worker steals, one per steal
 /// otherwise; besides the result vector, each split allocates a small job from a per-thread cache.

@@ -11,6 +11,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <ostream>
 #include <ranges>
 #include <stdexcept>
 #include <thread>
@@ -25,6 +26,7 @@
 #include <yieldtasks/detail/executor/root_task.hpp>
 #include <yieldtasks/detail/idle_backoff.hpp>
 #include <yieldtasks/detail/job.hpp>
+#include <yieldtasks/detail/pool_dump.hpp>
 #include <yieldtasks/detail/sleeper_list.hpp>
 #include <yieldtasks/detail/worker.hpp>
 #include <yieldtasks/pool_stats.hpp>
@@ -240,6 +242,67 @@ public:
       snapshot.workers.push_back(one->counters().snapshot());
     }
     return snapshot;
+  }
+
+  /// Writes what the pool is doing to `out`, as text for a person: the tool for a program that
+  /// hangs. Per worker: whether it runs a job, looks for work or sleeps, the jobs queued in its
+  /// deque, and the `taskmap` item it runs, with that map's name (see `named()` on a taskmap),
+  /// depth and progress, followed by the chain of maps whose suspended items await it, up to the
+  /// top; then the jobs injected from outside the pool that wait for a worker, and the threads
+  /// blocked in `map` or `sync_wait`. For example:
+  /// ```text
+  /// yt::thread_pool: 2 workers, 0 injected jobs waiting, 1 caller blocked in map or sync_wait
+  /// worker 0: running item 5 of map "evaluate" (depth 1; 6 of 8 items done)
+  ///   in item 1 of map "synthesize" (depth 0; 0 of 4 items done)
+  /// worker 1: asleep
+  /// ```
+  /// The format is informative and may change between versions; do not parse it. An item index
+  /// is that of the item running, or for plain items of the batch running, which a long item runs
+  /// alone. Progress counts the items accounted for so far, which lags the items finished by at
+  /// most the batches workers are running. Only what runs is listed, with the maps above it: a
+  /// task running inside a `when_all` or a `when_any` shows as the map item it belongs to, and a
+  /// task suspended on something other than a map (a timer, another library's future), or a map
+  /// none of whose items runs, is not listed. Following maps needs Linux's `membarrier`; without
+  /// it each running item is shown without its maps.
+  ///
+  /// **Exceptions.** Only what `out` throws, and `std::bad_alloc`.
+  ///
+  /// **Lifetime.** The names given to `named()` must outlive the pool (string literals do): a
+  /// dump may read them at any time. Nothing is kept once `dump` returns.
+  ///
+  /// **Thread safety.** May be called from any thread (a worker's included) at any time while the
+  /// pool lives, concurrently with any work, and with other dumps of this pool or others (they
+  /// take turns). The text is a snapshot, not a consistent cut: each worker is read at a slightly
+  /// different moment. It never reads freed memory: maps that end while a dump reads them wait,
+  /// at their end, until it has copied what it needs (microseconds per worker; the text is
+  /// written after that). Costs the work nothing when no dump runs but a few plain stores per
+  /// item on the worker's own cache line and a load per map.
+  ///
+  /// **Example.**
+  /// ```cpp
+  /// pool.dump(std::cerr); // e.g. from a watchdog thread that finds no progress for a minute
+  /// ```
+  void dump(std::ostream& out) const {
+    detail::pool_dump snapshot;
+    snapshot.workers.resize(m_workers.size());
+    for (detail::worker_dump& one : snapshot.workers) {
+      one.maps.reserve(8); // allocated before the gate closes, so that map ends wait less
+    }
+    {
+      const detail::dump_gate::closed gate;
+      snapshot.followed = gate.following();
+      for (std::size_t i = 0; i < m_workers.size(); ++i) {
+        detail::describe_worker(*m_workers[i], m_sleepers.asleep(i), gate.following(),
+                                snapshot.workers[i]);
+      }
+    }
+    {
+      const std::lock_guard lock(m_injected_mutex);
+      snapshot.injected = m_injected.size();
+    }
+    snapshot.callers = m_callers.inside();
+    detail::add_unaccounted(snapshot);
+    detail::write_dump(out, snapshot);
   }
 
 private:
@@ -526,7 +589,7 @@ private:
   std::vector<std::thread> m_threads;
   detail::sleeper_list m_sleepers;
   std::atomic<std::size_t> m_places_wanted{0};
-  std::mutex m_injected_mutex;
+  mutable std::mutex m_injected_mutex;
   std::deque<detail::job*> m_injected;
   std::atomic<bool> m_has_injected{false};
   std::atomic<bool> m_stopping{false};

@@ -17,6 +17,7 @@
 #include <yieldtasks/detail/join_counter.hpp>
 #include <yieldtasks/detail/map_context.hpp>
 #include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/detail/worker_position.hpp>
 #include <yieldtasks/operation_cancelled.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/usage_error.hpp>
@@ -87,6 +88,7 @@ protected:
   // In await_resume: the winner, whose frame the caller takes the result from. Throws
   // operation_cancelled when a stop from outside came before any task started.
   std::size_t winner() {
+    dump_gate::pass(); // this when_any may be freed from here on (worker_position.hpp)
     m_context.leave();
     const std::size_t index = m_winner.load(std::memory_order_relaxed);
     if (index == no_winner) {

@@ -41,6 +41,12 @@ public:
     }
   }
 
+  // The callers inside now, for a dump.
+  [[nodiscard]] std::size_t inside() const {
+    const std::lock_guard lock(m_mutex);
+    return m_inside;
+  }
+
   // Turns new callers away, then waits until every caller inside has left.
   void close() {
     std::unique_lock lock(m_mutex);
@@ -49,7 +55,7 @@ public:
   }
 
 private:
-  std::mutex m_mutex;
+  mutable std::mutex m_mutex;
   std::condition_variable m_left;
   std::size_t m_inside = 0;
   bool m_closed = false;

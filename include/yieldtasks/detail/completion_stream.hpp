@@ -24,6 +24,7 @@
 #include <yieldtasks/detail/map_context.hpp>
 #include <yieldtasks/detail/taskmap_awaitable.hpp>
 #include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/detail/worker_position.hpp>
 #include <yieldtasks/stop_source.hpp>
 #include <yieldtasks/task.hpp>
 #include <yieldtasks/usage_error.hpp>
@@ -103,6 +104,9 @@ public:
                                      std::optional<entry>& out) {
     if (!m_started) {
       m_context.enter(parent);
+      // The consumer suspends, to be resumed maybe elsewhere: this thread's position must not
+      // name its item any more (worker_position.hpp); so below.
+      self.position().clear();
       {
         const std::lock_guard lock(m_mutex);
         m_started = true;
@@ -116,6 +120,7 @@ public:
       const std::lock_guard lock(m_mutex);
       check_single_consumer();
       if (take_locked(out, unpark) == take_result::empty) {
+        self.position().clear();
         m_waiter = &resume;
         return std::noop_coroutine(); // the unlock is this thread's last access
       }
@@ -181,6 +186,11 @@ protected:
   // `done` is left empty under the lock: its moved-from value, or the skipped item's exception, is
   // destroyed before the stream can count as finished, so nothing of an item outlives the stream.
   std::coroutine_handle<> finish_item(entry& done, bool skipped) noexcept {
+    if (worker* self = worker::current()) {
+      // The item's end hands its result to the consumer, which may go on and drop the stream:
+      // nothing this thread publishes may name the stream or a map in it (worker_position.hpp).
+      self->position().clear();
+    }
     resume_job* waiter = nullptr;
     {
       const std::lock_guard lock(m_mutex);
@@ -390,6 +400,7 @@ private:
     if (m_started) {
       m_context.leave(); // a stream never started never entered the tree
     }
+    dump_gate::pass(); // the stream's context may be freed from here on (worker_position.hpp)
     if (m_gate != nullptr) {
       m_gate->leave(); // the blocking stream's last access to its pool
     }

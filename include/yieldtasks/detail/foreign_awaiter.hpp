@@ -172,6 +172,9 @@ public:
     if (self == nullptr) {
       return suspend_on(task, task);
     }
+    // The awaitable may resume the task, and its map end, elsewhere before this thread is back
+    // in its loop (worker_position.hpp).
+    self->position().clear();
     m_task.handle = task;
     m_trampoline = resume_trampoline::make();
     const std::coroutine_handle<> trampoline = m_trampoline.aim(self->from_outside(), m_task);

@@ -28,7 +28,13 @@ public:
   resume_job& parent() noexcept { return m_resume_parent; }
 
   // Accounts for `count` finished or skipped items; returns the parent if they were the last.
+  // Clears this thread's position first: unless this was the last accounting, the code this
+  // thread ran may go on, and its map end, elsewhere before the thread is back in its loop
+  // (worker_position.hpp).
   std::coroutine_handle<> finish(std::size_t count) noexcept {
+    if (worker* self = worker::current()) {
+      self->position().clear();
+    }
     // acq_rel: the release half publishes this thread's results and error; the acquire half, in
     // the thread that reaches zero, makes every item's writes visible to the resumed parent.
     if (m_remaining.fetch_sub(count, std::memory_order_acq_rel) == count) {
@@ -40,10 +46,12 @@ public:
   // Holder only: accounts for `count` items together with those it settled. If that is all of
   // them, no other thread ever touched the counter and the parent resumes without an atomic.
   std::coroutine_handle<> finish_as_holder(std::size_t count) noexcept {
-    const std::size_t settled = m_settled + count;
+    const std::size_t settled = m_settled.load(std::memory_order_relaxed) + count;
     if (settled == m_items) {
       return worker::transfer(m_resume_parent);
     }
+    // Handed to the counter, so that a dump does not count them twice (done()).
+    m_settled.store(0, std::memory_order_relaxed);
     return finish(settled);
   }
 
@@ -56,14 +64,24 @@ public:
     if (self == nullptr || !self->pop_if(&spawn)) {
       return nullptr;
     }
-    ++m_settled;
+    m_settled.store(m_settled.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
     return self;
+  }
+
+  // Any thread, for a dump: the items accounted for so far, approximately (those settled are
+  // missed for a moment when the holder hands them to the counter).
+  [[nodiscard]] std::size_t done() const noexcept {
+    const std::size_t accounted = m_items - m_remaining.load(std::memory_order_relaxed) +
+                                  m_settled.load(std::memory_order_relaxed);
+    return accounted < m_items ? accounted : m_items;
   }
 
 private:
   std::size_t m_items;
   std::atomic<std::size_t> m_remaining;
-  std::size_t m_settled = 0;
+  // Written by the holder alone (a relaxed load and store, no read-modify-write); atomic only so
+  // that a dump may read it.
+  std::atomic<std::size_t> m_settled{0};
   resume_job m_resume_parent;
 };
 

@@ -19,6 +19,7 @@ struct context_link {
   map_context* map = nullptr;
   map_context* stoppable = nullptr;
 };
+class map_probe;
 
 // The place of one map (or when_any) in the tree of running maps: its stop flag, the enclosing
 // map, its depth, and the registrations through which a stop reaches the maps nested below it
@@ -121,6 +122,10 @@ public:
     return depth;
   }
 
+  // What thread_pool::dump() reads of the map (worker_position.hpp); null for a when_any.
+  void set_probe(const map_probe* probe) noexcept { m_probe = probe; }
+  [[nodiscard]] const map_probe* probe() const noexcept { return m_probe; }
+
 private:
   class lock_guard {
   public:
@@ -205,6 +210,7 @@ private:
   // This context's own registrations (stoppable only), guarded by m_locked.
   map_context* m_first;
   std::stop_source* m_forward;
+  const map_probe* m_probe = nullptr;
 };
 
 } // namespace yt::detail

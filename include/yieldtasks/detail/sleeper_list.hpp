@@ -79,6 +79,12 @@ public:
     }
   }
 
+  // Any thread, for a dump: whether worker `index` has gone to sleep (or is about to, or sleeps
+  // on while a blocking caller runs in its place) as of a recent moment.
+  [[nodiscard]] bool asleep(std::size_t index) const noexcept {
+    return m_words[index].load(std::memory_order_relaxed) == 0;
+  }
+
   // Wakes one listed worker, if any; called after publishing work with a seq_cst store.
   void notify_one() {
     if (m_size.load(std::memory_order_seq_cst) != 0) {

@@ -25,6 +25,7 @@
 #include <yieldtasks/detail/split_loop.hpp>
 #include <yieldtasks/detail/trace_buffer.hpp>
 #include <yieldtasks/detail/worker.hpp>
+#include <yieldtasks/detail/worker_position.hpp>
 #include <yieldtasks/operation_cancelled.hpp>
 #include <yieldtasks/remote.hpp>
 #include <yieldtasks/stop_source.hpp>
@@ -108,7 +109,9 @@ concept remote_capable =
 // at a time by a single spawn job that re-pushes itself with the next index before it transfers
 // into the item (work-first): the worker runs the item, and thieves take the rest of the map.
 template <class F, class View>
-class [[nodiscard]] taskmap_awaitable final : public item_sink, public native_awaitable {
+class [[nodiscard]] taskmap_awaitable final : public item_sink,
+                                              public native_awaitable,
+                                              public map_probe {
   using function_type = std::decay_t<F>;
   using reference = typename indexed_range<View>::reference;
   using call_result = item_result_t<F, reference>;
@@ -138,7 +141,9 @@ public:
   template <class Fn>
   taskmap_awaitable(Fn&& fn, View view)
       : m_fn(std::forward<Fn>(fn)), m_range(std::move(view)), m_join(m_range.size()),
-        m_context(cancellable) {}
+        m_context(cancellable) {
+    m_context.set_probe(this);
+  }
 
   // A map stopped through `token` too (see taskmap.hpp). A token that can never be stopped is
   // ignored.
@@ -195,12 +200,14 @@ public:
       m_context.forward_to(m_token_source);
     }
     m_context.enter(context_of(parent));
+    m_index_in_parent = self->position().index_in(m_context.parent());
     if (m_outside != nullptr) [[unlikely]] {
       listen_outside();
     }
     if constexpr (distributable) {
       if (map_distributor* distributor = map_distributor::for_frame(parent.address())) {
         if (const remote_entry* entry = find_remote(m_fn)) {
+          self->position().clear(); // the parent may resume elsewhere (worker_position.hpp)
           distributor->distribute(m_remote.emplace(*this, *entry));
           return std::noop_coroutine(); // the distributor resumes the parent, maybe already
         }
@@ -215,6 +222,13 @@ public:
   }
 
   result_type await_resume() {
+    dump_gate::pass(); // this map may be freed from here on (worker_position.hpp)
+    if (m_range.size() != 0) {
+      // The awaiting item runs on this thread again (a map that did not start set nothing).
+      if (worker* self = worker::current()) {
+        self->position().enter_item(m_context.parent(), m_index_in_parent);
+      }
+    }
     if (m_outside != nullptr) [[unlikely]] {
       stop_listening_outside();
     }
@@ -234,6 +248,17 @@ public:
         return values;
       }
     }
+  }
+
+  // For a dump, under its gate (worker_position.hpp).
+  [[nodiscard]] map_state describe() const noexcept override {
+    map_state state;
+    state.name = m_name;
+    state.size = m_range.size();
+    state.done = m_join.done();
+    state.index_in_parent = m_index_in_parent;
+    state.depth = m_context.depth();
+    return state;
   }
 
 private:
@@ -316,9 +341,11 @@ private:
   std::coroutine_handle<> run_plain(std::size_t begin, std::size_t end, worker& self) noexcept {
     trace_span_guard span(self.trace(), m_name, &m_context);
     std::size_t ran = 0; // items run here, for the counters and the trace; the rest is skipped
+    self.position().enter_range(&m_context, begin);
     const std::size_t last =
         run_split_loop(begin, end, self, m_context.stop_flag(), this, &run_split,
-                       [this, &ran](std::size_t from, std::size_t to) {
+                       [this, &ran, &self](std::size_t from, std::size_t to) {
+                         self.position().set_index(from);
                          const std::size_t stopped = run_plain_batch(from, to);
                          ran += stopped - from;
                          return stopped;
@@ -385,6 +412,7 @@ private:
     const std::size_t end = m_spawn.end;
     if (m_context.stop_requested()) {
       skip();
+      self.position().clear(); // the map may end here (worker_position.hpp)
       return m_join.finish_as_holder(end - index);
     }
     if (end - index > 1) {
@@ -392,6 +420,7 @@ private:
       self.push(m_spawn); // from here on another worker may own m_spawn
     }
     self.counters().add_items(1);
+    self.position().enter_item(&m_context, index);
     return start_item(index, end - index == 1);
   }
 
@@ -408,7 +437,11 @@ private:
         return worker::transfer(frame.promise().start_job());
       } catch (...) {
         fail(std::current_exception());
-        return last ? m_join.finish_as_holder(1) : m_join.finish(1);
+        if (last) {
+          leave_position(); // the map may end here (worker_position.hpp)
+          return m_join.finish_as_holder(1);
+        }
+        return m_join.finish(1);
       }
     } else {
       static_cast<void>(index);
@@ -440,6 +473,7 @@ private:
     }
     frame.destroy();
     if (index + 1 == m_spawn.end) {
+      leave_position();                  // the map may end here (worker_position.hpp)
       return m_join.finish_as_holder(1); // the last item: its starter pushed nothing after it
     }
     // Nobody has started a later item: start the next one here, with no atomic on the counter.
@@ -447,6 +481,12 @@ private:
       return spawn_next(*self);
     }
     return m_join.finish(1);
+  }
+
+  static void leave_position() noexcept {
+    if (worker* self = worker::current()) {
+      self->position().clear();
+    }
   }
 
   // The map as a distributor sees it; reads the state below.
@@ -464,6 +504,9 @@ private:
       distributable, std::optional<remote_items<taskmap_awaitable>>, no_results>
       m_remote;
   const char* m_name = "taskmap";
+  // For a dump: the parent's item, if known. Written by await_suspend, before a dump can reach
+  // the map, and left uninitialised so that constructing a map stores less.
+  std::size_t m_index_in_parent;
   std::unique_ptr<outside_stop> m_outside;
   // The source of the items' std::stop_token, made when the map starts (it allocates).
   [[no_unique_address]] std::conditional_t<takes_token, std::stop_source, no_results>

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <coroutine>
+#include <cstddef>
 #include <cstdint>
 
 #include <yieldtasks/config.hpp>
@@ -10,6 +11,7 @@
 #include <yieldtasks/detail/sleeper_list.hpp>
 #include <yieldtasks/detail/trace_buffer.hpp>
 #include <yieldtasks/detail/worker_counters.hpp>
+#include <yieldtasks/detail/worker_position.hpp>
 
 namespace yt::detail {
 
@@ -114,6 +116,13 @@ public:
   [[nodiscard]] worker_counters& counters() noexcept { return m_counters; }
   [[nodiscard]] const worker_counters& counters() const noexcept { return m_counters; }
 
+  // The map item this worker runs, for thread_pool::dump(); written only by whoever runs as it.
+  [[nodiscard]] worker_position& position() noexcept { return m_position; }
+  [[nodiscard]] const worker_position& position() const noexcept { return m_position; }
+
+  // Approximate from another thread: the jobs in this worker's deque.
+  [[nodiscard]] std::size_t queued() const noexcept { return m_deque.size(); }
+
   // The spans this worker records while a yt::trace_recorder is attached to its pool.
   [[nodiscard]] trace_buffer& trace() noexcept { return m_trace; }
 
@@ -133,7 +142,10 @@ private:
   }
 
   // Out of line, so that transfer() stays small enough to inline into every awaiter.
+  // Clears the position first: a thief may resume `j`, and end its map, before this thread is
+  // back in its loop (worker_position.hpp).
   [[gnu::noinline]] std::coroutine_handle<> bounce(resume_job& j) noexcept {
+    m_position.clear();
     push(j.armed());
     return std::noop_coroutine();
   }
@@ -177,6 +189,7 @@ private:
   injector* m_from_outside;
   std::uint64_t m_rng_state;
   worker_counters m_counters;
+  worker_position m_position;
   trace_buffer m_trace;
 };
 

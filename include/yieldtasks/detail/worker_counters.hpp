@@ -50,6 +50,9 @@ public:
     }
   }
 
+  // Any thread: whether the worker is running a job (as of a recent moment), for a dump.
+  [[nodiscard]] bool busy() const noexcept { return m_busy.load(std::memory_order_relaxed); }
+
   // Any thread; includes the stretch in progress.
   [[nodiscard]] worker_stats snapshot() const noexcept {
     worker_stats s;
