@@ -407,7 +407,9 @@ private:
   }
 
   // Called by whichever worker holds m_spawn: starts the next item after re-publishing the rest.
-  std::coroutine_handle<> spawn_next(worker& self) noexcept {
+  // Always inline: with the dump's position stores g++ 12 outlined it, and the call cost a fib of
+  // two-item maps 34 instructions a map (single worker: 397 -> 380 a call).
+  [[gnu::always_inline]] std::coroutine_handle<> spawn_next(worker& self) noexcept {
     const std::size_t index = m_spawn.next;
     const std::size_t end = m_spawn.end;
     if (m_context.stop_requested()) {
