@@ -140,17 +140,7 @@ public:
       throw usage_error("yt::blocking_completion_stream::next: called from a worker thread, where "
                         "blocking would starve the pool; use yt::as_completed in a task instead");
     }
-    if (!m_started) {
-      m_context.enter({});
-      {
-        const std::lock_guard lock(m_mutex);
-        m_started = true;
-        m_spawn_queued = m_size > 0;
-      }
-      if (m_size > 0) {
-        m_outside->inject(m_spawn);
-      }
-    }
+    start_blocking([this] { m_outside->inject(m_spawn); });
     std::optional<entry> out;
     bool unpark = false;
     {
@@ -326,22 +316,30 @@ private:
     }
   }
 
+  // A blocking consumer's first next() starts the stream: at the root of the map tree (no task
+  // awaits it), its spawn job handed to `hand_off` (the pool's injection queue, or the inline
+  // run's own deque) unless there is nothing to start.
+  template <class HandOff> void start_blocking(HandOff&& hand_off) {
+    if (m_started) {
+      return;
+    }
+    m_context.enter({});
+    {
+      const std::lock_guard lock(m_mutex);
+      m_started = true;
+      m_spawn_queued = m_size > 0;
+    }
+    if (m_size > 0) {
+      hand_off();
+    }
+  }
+
   // An inline stream's next(): runs its worker's jobs on the calling thread until an entry is
   // ready or the stream is finished, waiting for its queue only when the deque is empty (every
   // running item is then suspended on a foreign awaitable, which will inject it).
   std::optional<entry> drive_next() {
     const worker::scope installed(m_inline->self);
-    if (!m_started) {
-      m_context.enter({});
-      {
-        const std::lock_guard lock(m_mutex);
-        m_started = true;
-        m_spawn_queued = m_size > 0;
-      }
-      if (m_size > 0) {
-        m_inline->self.push(m_spawn);
-      }
-    }
+    start_blocking([this] { m_inline->self.push(m_spawn); });
     std::optional<entry> out;
     bool unpark = false;
     while (true) {
