@@ -1,5 +1,8 @@
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <functional>
+#include <memory>
 #include <optional>
 #include <ranges>
 #include <stdexcept>
@@ -355,4 +358,67 @@ TEST_CASE("a map that is never stopped ignores its token's later stop", "[stop_s
     co_return values;
   };
   CHECK(serial.sync_wait(run()).size() == 10);
+}
+
+namespace {
+
+struct cause_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+struct consequence_error : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// Waits (yielding) until `done()`; false after 10 s, so that a broken order fails the test.
+template <class Done> bool wait_until(Done done) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!done()) {
+    if (std::chrono::steady_clock::now() > give_up) {
+      return false;
+    }
+    std::this_thread::yield();
+  }
+  return true;
+}
+
+} // namespace
+
+TEST_CASE("a map rethrows the failure that stopped it, not a failure its stop caused in another "
+          "item",
+          "[stop_source][tree]") {
+  // Item 1 throws the cause. Its stop reaches item 0 (through its std::stop_token), which fails in
+  // turn. A stop callback, run by item 1's thread inside the stop, holds that thread until the
+  // consequence is thrown and well past it: so the consequence ends first, and a map that recorded
+  // an item's exception only when the item completed rethrew it.
+  yt::thread_pool pool(2);
+  std::atomic<bool> listening{false};
+  std::atomic<bool> consequence_thrown{false};
+  using hold_callback = std::stop_callback<std::function<void()>>;
+  std::unique_ptr<hold_callback> hold; // outlives item 0, whose failure must not wait for it
+  auto item = [&](int index, std::stop_token token) -> yt::task<int> {
+    if (index == 0) {
+      hold = std::make_unique<hold_callback>(
+          token, std::function<void()>([&] {
+            wait_until([&] { return consequence_thrown.load(); });
+            std::this_thread::sleep_for(std::chrono::milliseconds(100));
+          }));
+      listening = true;
+      if (!wait_until([&] { return token.stop_requested(); })) {
+        co_return 0;
+      }
+      consequence_thrown = true;
+      throw consequence_error("failed because the map stopped");
+    }
+    if (!wait_until([&] { return listening.load(); })) {
+      co_return 1;
+    }
+    throw cause_error("the first failure");
+  };
+  auto run = [&]() -> yt::task<int> {
+    const std::vector<std::optional<int>> results =
+        co_await yt::taskmap(item, std::views::iota(0, 2));
+    co_return static_cast<int>(results.size());
+  };
+  CHECK_THROWS_AS(pool.sync_wait(run()), cause_error);
+  hold.reset();
 }

@@ -452,13 +452,12 @@ private:
     }
   }
 
-  // Skips the rest of the map as soon as an item's body throws; complete() records the error.
-  // Called from the item's unhandled_exception, where the exception is the current one.
-  void item_failed() noexcept override {
-    if (!cancelled_item(std::current_exception())) {
-      m_context.request_stop();
-    }
-  }
+  // Records the item's exception and skips the rest of the map as soon as an item's body throws,
+  // from its unhandled_exception, where the exception is the current one; complete() then finds
+  // it recorded. Recording before the stop matters: the stop reaches the maps nested in the other
+  // items, which may fail in turn because of it (a cancellable map's nullopts), and the map must
+  // rethrow the exception that caused the stop, not one of those.
+  void item_failed() noexcept override { fail(std::current_exception()); }
 
   // Out of line: see when_all_awaitable::complete.
   [[gnu::noinline]] std::coroutine_handle<>
