@@ -108,6 +108,24 @@ auto coroutine_item_fn(round_state& state) {
   };
 }
 
+// After each result: at the round's stop_after-th, ends the stream the round's way (a stop by
+// the consumer, or by another thread started into `outside`). False: the consumer drops it now.
+template <class Stream>
+bool go_on(const round_state& s, Stream& stream, std::optional<std::jthread>& outside) {
+  if (s.taken != s.stop_after) {
+    return true;
+  }
+  if (s.how == ending::drop) {
+    return false;
+  }
+  if (s.how == ending::consumer_stop) {
+    stream.request_stop();
+  } else if (s.how == ending::outside_stop) {
+    outside.emplace([&stream] { stream.request_stop(); });
+  }
+  return true;
+}
+
 // One stream consumed in a task; returns whether it was drained.
 template <class Executor, class MakeFn>
 bool consume_in_task(Executor& executor, round_state& state, MakeFn make_fn) {
@@ -115,15 +133,8 @@ bool consume_in_task(Executor& executor, round_state& state, MakeFn make_fn) {
     auto stream = yt::as_completed(make(s), std::views::iota(0, items), window);
     std::optional<std::jthread> other; // joined before the stream is destroyed
     while (s.take(co_await stream.next())) {
-      if (s.taken == s.stop_after) {
-        if (s.how == ending::drop) {
-          co_return false;
-        }
-        if (s.how == ending::consumer_stop) {
-          stream.request_stop();
-        } else if (s.how == ending::outside_stop) {
-          other.emplace([&stream] { stream.request_stop(); });
-        }
+      if (!go_on(s, stream, other)) {
+        co_return false;
       }
     }
     co_return true;
@@ -136,15 +147,8 @@ bool consume_blocking(Executor& executor, round_state& state, MakeFn make_fn) {
   auto stream = executor.as_completed(make_fn(state), std::views::iota(0, items), window);
   std::optional<std::jthread> outside;
   while (state.take(stream.next())) {
-    if (state.taken == state.stop_after) {
-      if (state.how == ending::drop) {
-        return false;
-      }
-      if (state.how == ending::consumer_stop) {
-        stream.request_stop();
-      } else if (state.how == ending::outside_stop) {
-        outside.emplace([&stream] { stream.request_stop(); });
-      }
+    if (!go_on(state, stream, outside)) {
+      return false;
     }
   }
   return true;
