@@ -75,10 +75,20 @@ yt::task<std::vector<int>> synthesize(barrier_gate& gate) {
       .named("synthesize");
 }
 
-yt::task<int> block_after_nested_map(barrier_gate& gate) {
+yt::task<int> twice(int x) {
+  co_return 2 * x;
+}
+
+// The nested map's end republishes the awaiting item through the join of plain items or through
+// the completion of coroutine items, two paths.
+yt::task<int> block_after_nested_map(barrier_gate& gate, bool coroutine_items) {
   const std::vector<int> inputs{1, 2, 3};
-  const std::vector<int> doubled =
-      co_await yt::taskmap([](int x) { return 2 * x; }, inputs).named("double");
+  std::vector<int> doubled;
+  if (coroutine_items) {
+    doubled = co_await yt::taskmap(twice, inputs).named("double");
+  } else {
+    doubled = co_await yt::taskmap([](int x) { return 2 * x; }, inputs).named("double");
+  }
   gate.wait_open();
   co_return doubled[2];
 }
@@ -165,15 +175,17 @@ TEST_CASE("dump names the blocked item, its map, the worker and the progress of 
 
 TEST_CASE("dump names an item that blocks after a map it awaited has finished",
           "[thread_pool][dump]") {
+  const bool coroutine_items = GENERATE(false, true);
+  INFO("coroutine items in the nested map: " << coroutine_items);
   yt::thread_pool pool(2);
   barrier_gate gate;
   std::vector<int> results;
   std::thread caller([&] {
     const std::vector<int> items{0, 1, 2};
     results = pool.map(
-        [&gate](int item) -> yt::task<int> {
+        [&gate, coroutine_items](int item) -> yt::task<int> {
           if (item == 1) {
-            co_return co_await block_after_nested_map(gate);
+            co_return co_await block_after_nested_map(gate, coroutine_items);
           }
           co_return item;
         },

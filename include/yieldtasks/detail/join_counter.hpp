@@ -29,30 +29,38 @@ public:
 
   // Accounts for `count` finished or skipped items; returns the parent if they were the last.
   // Clears this thread's position first: unless this was the last accounting, the code this
-  // thread ran may go on, and its map end, elsewhere before the thread is back in its loop
+  // thread ran may go on, and its map end, elsewhere before the thread is back in its loop. The
+  // thread that resumes the parent publishes `resumed`, the item the parent runs in (a map's
+  // awaiting item; none for a when_all), so that a dump finds that item running again
   // (worker_position.hpp).
-  std::coroutine_handle<> finish(std::size_t count) noexcept {
-    if (worker* self = worker::current()) {
+  std::coroutine_handle<> finish(std::size_t count, worker_position::item resumed = {}) noexcept {
+    worker* self = worker::current();
+    if (self != nullptr) {
       self->position().clear();
     }
     // acq_rel: the release half publishes this thread's results and error; the acquire half, in
     // the thread that reaches zero, makes every item's writes visible to the resumed parent.
     if (m_remaining.fetch_sub(count, std::memory_order_acq_rel) == count) {
+      if (self != nullptr && resumed.map != nullptr) {
+        self->position().enter(resumed);
+      }
       return worker::transfer(m_resume_parent);
     }
     return std::noop_coroutine();
   }
 
   // Holder only: accounts for `count` items together with those it settled. If that is all of
-  // them, no other thread ever touched the counter and the parent resumes without an atomic.
-  std::coroutine_handle<> finish_as_holder(std::size_t count) noexcept {
+  // them, no other thread ever touched the counter and the parent resumes without an atomic (the
+  // caller has published `resumed` already).
+  std::coroutine_handle<> finish_as_holder(std::size_t count,
+                                           worker_position::item resumed = {}) noexcept {
     const std::size_t settled = m_settled.load(std::memory_order_relaxed) + count;
     if (settled == m_items) {
       return worker::transfer(m_resume_parent);
     }
     // Handed to the counter, so that a dump does not count them twice (done()).
     m_settled.store(0, std::memory_order_relaxed);
-    return finish(settled);
+    return finish(settled, resumed);
   }
 
   // Called as an item other than the last ends: if `spawn` is still the newest job in this

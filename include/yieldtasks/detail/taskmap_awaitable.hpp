@@ -223,12 +223,6 @@ public:
 
   result_type await_resume() {
     dump_gate::pass(); // this map may be freed from here on (worker_position.hpp)
-    if (m_range.size() != 0) {
-      // The awaiting item runs on this thread again (a map that did not start set nothing).
-      if (worker* self = worker::current()) {
-        self->position().enter_item(m_context.parent(), m_index_in_parent);
-      }
-    }
     if (m_outside != nullptr) [[unlikely]] {
       stop_listening_outside();
     }
@@ -355,7 +349,7 @@ private:
     if (ran != last - begin) {
       skip();
     }
-    return m_join.finish(last - begin);
+    return m_join.finish(last - begin, parent_item());
   }
 
   // Runs [begin, end) and returns where it stopped: `end`, or the item after one that threw or
@@ -414,8 +408,8 @@ private:
     const std::size_t end = m_spawn.end;
     if (m_context.stop_requested()) {
       skip();
-      self.position().clear(); // the map may end here (worker_position.hpp)
-      return m_join.finish_as_holder(end - index);
+      self.position().enter(parent_item()); // the map may end here (worker_position.hpp)
+      return m_join.finish_as_holder(end - index, parent_item());
     }
     if (end - index > 1) {
       m_spawn.next = index + 1;
@@ -440,10 +434,10 @@ private:
       } catch (...) {
         fail(std::current_exception());
         if (last) {
-          leave_position(); // the map may end here (worker_position.hpp)
-          return m_join.finish_as_holder(1);
+          return_to_parent(); // the map may end here (worker_position.hpp)
+          return m_join.finish_as_holder(1, parent_item());
         }
-        return m_join.finish(1);
+        return m_join.finish(1, parent_item());
       }
     } else {
       static_cast<void>(index);
@@ -474,19 +468,23 @@ private:
     }
     frame.destroy();
     if (index + 1 == m_spawn.end) {
-      leave_position();                  // the map may end here (worker_position.hpp)
-      return m_join.finish_as_holder(1); // the last item: its starter pushed nothing after it
+      return_to_parent(); // the map may end here (worker_position.hpp)
+      // The last item: its starter pushed nothing after it.
+      return m_join.finish_as_holder(1, parent_item());
     }
     // Nobody has started a later item: start the next one here, with no atomic on the counter.
     if (worker* self = m_join.take_back(m_spawn)) {
       return spawn_next(*self);
     }
-    return m_join.finish(1);
+    return m_join.finish(1, parent_item());
   }
 
-  static void leave_position() noexcept {
+  [[nodiscard]] worker_position::item parent_item() const noexcept {
+    return {m_context.parent(), m_index_in_parent};
+  }
+  void return_to_parent() const noexcept {
     if (worker* self = worker::current()) {
-      self->position().clear();
+      self->position().enter(parent_item());
     }
   }
 

@@ -24,11 +24,12 @@
 // its place), with plain stores to a line of the worker's own: a coroutine item's start stores
 // both (taskmap_awaitable::spawn_next), a range of plain items stores both and where the range
 // began when it starts, and the index per batch (the items from the range's beginning to the
-// index are done, but accounted for only when the range ends; a dump adds them). A map's end sets
-// the position back to the item that awaited it (its index as the map's start found it), which
-// goes on running on that thread. A position naming
-// map M is overwritten before every step by which the code under it could go on, or end, on another
-// thread, and before M's own end:
+// index are done, but accounted for only when the range ends; a dump adds them). The thread that
+// resumes the item awaiting a map, in the map's last join accounting, sets the position back to
+// that item (its index as the map's start found it) before it resumes it; a resumption bounced
+// through the deque, or of a map run by a cluster, leaves it clear until the next item starts. A
+// position naming map M is overwritten before every step by which the code under it could go on,
+// or end, on another thread, and before M's own end:
 //   - an item's end, when it does not start the map's next item itself (the last item, a stop);
 //   - every join accounting that may return without resuming the parent (join_counter::finish),
 //     which is how a child of the item (a when_all's, a nested map's) ends on this thread while
@@ -95,6 +96,13 @@ class alignas(64) worker_position {
 public:
   static constexpr std::size_t no_index = map_state::npos();
 
+  // An item of a map, as a position names it.
+  struct item {
+    const map_context* map = nullptr;
+    std::size_t index = no_index;
+  };
+  void enter(item at) noexcept { enter_item(at.map, at.index); }
+
   // release: a dump's acquire load of the map sees the index and the map's fields.
   void enter_item(const map_context* map, std::size_t index) noexcept {
     m_index.store(index, std::memory_order_relaxed);
@@ -113,9 +121,10 @@ public:
 
   // Owner only: the index of the item of `map` this worker runs, if it runs one.
   [[nodiscard]] std::size_t index_in(const map_context* map) const noexcept {
-    return map != nullptr &&
-                   m_map.load(std::memory_order_relaxed) == reinterpret_cast<std::uintptr_t>(map)
-               ? m_index.load(std::memory_order_relaxed)
+    // Both loads unconditionally: a select rather than a branch.
+    const std::size_t index = m_index.load(std::memory_order_relaxed);
+    return m_map.load(std::memory_order_relaxed) == reinterpret_cast<std::uintptr_t>(map)
+               ? index
                : no_index;
   }
 
