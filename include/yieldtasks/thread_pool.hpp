@@ -512,7 +512,8 @@ private:
       // unless cancel_wait gives it back.
       m_sleepers.prepare_wait(index);
       const bool stopping = m_stopping.load(std::memory_order_seq_cst);
-      if ((stopping || work_visible(self)) && m_sleepers.cancel_wait(index)) {
+      if ((stopping || !m_sleepers.fence_before_recheck() || work_visible(self)) &&
+          m_sleepers.cancel_wait(index)) {
         if (stopping) {
           return;
         }
@@ -571,6 +572,10 @@ private:
       m_sleepers.wake(index); // work of others is left in the deque: its worker takes it over
       return;
     }
+    // No heavy barrier here, unlike a worker going to sleep: it would cost every blocking call
+    // some 20 µs on a VM whenever a worker runs (design.md, "Parking and waking"). So a push
+    // racing with this hand-back may not wake the worker handed back; it is run by its pusher, or
+    // by another worker awake or woken.
     m_sleepers.give_back(index);
     if (work_visible(self)) {
       m_sleepers.notify_one();

@@ -1,4 +1,5 @@
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <ranges>
@@ -144,6 +145,41 @@ TEST_CASE("bursts of work separated by idle gaps are never lost", "[thread_pool]
       std::this_thread::sleep_for(std::chrono::milliseconds(2)); // let workers park
     }
   }
+}
+
+// Item 0 of each two-item map waits for item 1, whose spawn job its own thread pushed and which
+// only the other worker can take: if the push's wake-up were lost to a worker on its way to sleep
+// (sleeper_list.hpp, asymmetric_fence.hpp), item 1 would not start until item 0 gave up. The idle
+// gaps between rounds range over the workers' spin and yield phases (YT_YIELD_MICROSECONDS), so
+// that pushes meet a worker in every step of going to sleep.
+TEST_CASE("a push wakes a worker that is on its way to sleep: no wake-up is lost",
+          "[thread_pool][stress]") {
+  yt::thread_pool pool(2);
+  int lost = 0;
+  for (int round = 0; round < 1000; ++round) {
+    std::atomic<bool> second_started{false};
+    bool gave_up = false;
+    pool.map(
+        [&](int item) -> yt::task<int> {
+          if (item == 1) {
+            second_started.store(true, std::memory_order_release);
+            co_return 1;
+          }
+          const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+          while (!second_started.load(std::memory_order_acquire)) {
+            if (std::chrono::steady_clock::now() > deadline) {
+              gave_up = true;
+              break;
+            }
+            std::this_thread::yield();
+          }
+          co_return 0;
+        },
+        std::views::iota(0, 2));
+    lost += gave_up ? 1 : 0;
+    std::this_thread::sleep_for(std::chrono::microseconds(mix(round) % 400));
+  }
+  CHECK(lost == 0);
 }
 
 // Plain maps split lazily; a split no thief took is taken back by the map's loop, one that was

@@ -39,9 +39,10 @@ public:
   chase_lev_deque& operator=(const chase_lev_deque&) = delete;
   ~chase_lev_deque() = default;
 
-  /// Owner only. Pushes at the bottom. The seq_cst store of `m_bottom` also orders the push before
-  /// whatever the caller loads next: the pool's wake-up check (see sleeper_list) relies on that.
-  void push(T item) {
+  /// Owner only. Pushes at the bottom, publishing the item with a release store, as in the paper,
+  /// or with a seq_cst one where the caller's next load must not be ordered before it by other
+  /// means (the pool's wake-up check without asymmetric fences: sleeper_list.hpp).
+  void push(T item, std::memory_order publish = std::memory_order_release) {
     const std::int64_t bottom = m_bottom.load(std::memory_order_relaxed);
     // Acquire: a slot is reused only after the thief that advanced top past it has read it.
     const std::int64_t top = m_top.load(std::memory_order_acquire);
@@ -50,7 +51,7 @@ public:
       array = grow(array, top, bottom);
     }
     array->store(bottom, item);
-    m_bottom.store(bottom + 1, std::memory_order_seq_cst);
+    m_bottom.store(bottom + 1, publish);
   }
 
   /// Owner only. Pops the most recently pushed item (LIFO), or returns `empty_value`.

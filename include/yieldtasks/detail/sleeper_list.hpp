@@ -9,20 +9,30 @@
 #include <vector>
 
 #include <yieldtasks/config.hpp>
+#include <yieldtasks/detail/asymmetric_fence.hpp>
 
 // The idle workers of a pool, each asleep on a futex word of its own, so that a thread blocked in
 // a blocking entry can take an idle worker's place (its deque and its share of the CPUs) without
 // waking that worker's thread, and give it back the same way.
 //
 // Protocol (Dekker-style, as in an event count). A worker about to sleep calls prepare_wait(),
-// which lists it and stores the new list size with a seq_cst store; it then re-checks, with
-// seq_cst loads, every place work can appear, and either cancel_wait()s or wait()s. A notifier
-// first publishes work with a seq_cst store and then calls notify_one(), whose first step is a
-// seq_cst load of the list size. In the single total order of seq_cst operations, either the
-// sleeper's store precedes the notifier's load, and the notifier finds a listed worker to wake (or
-// the list shrank meanwhile: each worker taken off it was woken, and re-checks, or was borrowed
-// by a blocking caller, which runs the pool's loop), or the notifier's publish precedes the
-// sleeper's re-check, which then finds the work. No wake-up is lost.
+// which lists it and stores the new list size with a seq_cst store; it then calls
+// fence_before_recheck(), re-checks, with seq_cst loads, every place work can appear, and either
+// cancel_wait()s or wait()s. A notifier first publishes work with a seq_cst store and then calls
+// notify_one(), whose first step is a seq_cst load of the list size; in the single total order of
+// seq_cst operations, either the sleeper's store precedes the notifier's load, and the notifier
+// finds a listed worker to wake (or the list shrank meanwhile: each worker taken off it was woken,
+// and re-checks, or was borrowed by a blocking caller, which runs the pool's loop), or the
+// notifier's publish precedes the sleeper's re-check, which then finds the work. No wake-up is
+// lost.
+//
+// A push, the hot notifier, publishes with a release store instead where asymmetric fences are
+// available: a compiler barrier before its notify_one() and a process-wide barrier in the
+// sleeper's fence_before_recheck() give the same either-or (asymmetric_fence.hpp). A sleeper whose
+// barrier fails does not sleep: it searches again. A blocking caller handing a borrowed worker back
+// lists it and re-checks without that barrier (give_back): a push racing with it may leave the
+// worker asleep, and its job to the pusher or to the workers awake; parallelism is lost for that
+// job, never progress, as in TBB's spawn.
 //
 // The re-check may be skipped where no work can have been published before the listing: a pool's
 // workers list themselves once at start-up, before its constructor returns (which waits for that),
@@ -38,7 +48,8 @@ class sleeper_list {
 public:
   explicit sleeper_list(std::size_t workers)
       : m_words(std::make_unique<std::atomic<std::uint32_t>[]>(workers)),
-        m_positions(std::make_unique<std::size_t[]>(workers)) {
+        m_positions(std::make_unique<std::size_t[]>(workers)),
+        m_asymmetric(asymmetric_fence::available()) {
     m_listed.reserve(workers);
   }
 
@@ -85,6 +96,16 @@ public:
     return m_words[index].load(std::memory_order_relaxed) == 0;
   }
 
+  // A listed sleeper's step between its listing and its re-check for work (prepare_wait,
+  // give_back); false if it must not sleep, its barrier having failed.
+  [[nodiscard]] bool fence_before_recheck() const noexcept {
+    return !m_asymmetric || asymmetric_fence::heavy();
+  }
+
+  // Whether sleepers pay for both sides of the protocol with asymmetric fences, so that a push
+  // may publish with a release store (worker::push).
+  [[nodiscard]] bool asymmetric() const noexcept { return m_asymmetric; }
+
   // Wakes one listed worker, if any; called after publishing work with a seq_cst store.
   void notify_one() {
     if (m_size.load(std::memory_order_seq_cst) != 0) {
@@ -123,7 +144,8 @@ public:
   }
 
   // Lists a borrowed worker again, still asleep, handing its deque back; the caller must then
-  // re-check for work and notify_one() if it finds some, as a worker about to sleep would.
+  // re-check for work and notify_one() if it finds some, as a worker about to sleep would, but
+  // without fence_before_recheck() (see above).
   void give_back(std::size_t index) {
     const std::lock_guard lock(m_mutex);
     list(index);
@@ -171,6 +193,7 @@ private:
   // cancel_wait() checks that the slot it names holds that worker (each is listed at most once).
   std::unique_ptr<std::size_t[]> m_positions;
   std::atomic<std::size_t> m_size{0};
+  const bool m_asymmetric; // on the line of m_size, which every push's notify loads
   // Its own line: searchers write it while busy workers' splits read m_size.
   alignas(cache_line) std::atomic<std::size_t> m_searching{0};
 };

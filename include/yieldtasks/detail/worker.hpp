@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include <yieldtasks/config.hpp>
+#include <yieldtasks/detail/asymmetric_fence.hpp>
 #include <yieldtasks/detail/chase_lev_deque.hpp>
 #include <yieldtasks/detail/injector.hpp>
 #include <yieldtasks/detail/job.hpp>
@@ -63,13 +64,21 @@ public:
   // The executor's entry for jobs from other threads (foreign_awaiter.hpp).
   [[nodiscard]] injector& from_outside() const noexcept { return *m_from_outside; }
 
-  // Owner only. The deque's seq_cst push followed by the sleeper list's seq_cst load is the
-  // publish-then-check half of the no-lost-wake-up protocol (see sleeper_list.hpp).
+  // Owner only. The deque's store and the sleeper list's load in notify_one are the
+  // publish-then-check half of the no-lost-wake-up protocol (see sleeper_list.hpp): a release
+  // store and a compiler barrier where sleepers pay with asymmetric fences, else a seq_cst store.
   void push(job& j) {
-    m_deque.push(&j);
-    if (m_wake != nullptr) {
-      m_wake->notify_one();
+    if (m_wake == nullptr) {
+      m_deque.push(&j); // nobody to wake
+      return;
     }
+    if (m_wake->asymmetric()) [[likely]] {
+      m_deque.push(&j);
+      asymmetric_fence::light();
+    } else {
+      m_deque.push(&j, std::memory_order_seq_cst);
+    }
+    m_wake->notify_one();
   }
 
   [[nodiscard]] job* pop() noexcept { return m_deque.pop(nullptr); }

@@ -7,13 +7,7 @@
 #include <mutex>
 #include <thread>
 
-#if defined(__linux__)
-#include <unistd.h>
-
-#include <linux/membarrier.h>
-#include <sys/syscall.h>
-#endif
-
+#include <yieldtasks/detail/asymmetric_fence.hpp>
 #include <yieldtasks/detail/map_context.hpp>
 
 // What thread_pool::dump() reads of the running work, and how it reads it without a fence on the
@@ -48,7 +42,7 @@
 //     taskmap, when_any; a stream's close) calls dump_gate::pass(): one acquire load (a plain load
 //     on x86-64) of a flag nobody writes outside dumps; if it is set, it waits until it clears.
 //   - A dump (one at a time, under the gate's mutex) sets the flag, then calls
-//     membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED), which returns only after every running thread
+//     asymmetric_fence::heavy() (membarrier), which returns only after every running thread
 //     of the process has executed a full memory barrier (a thread not running passes one when it
 //     is scheduled); then it reads; then it clears the flag with a release store.
 // This is Dekker's pattern with the fence moved to the rare side. For a map M whose end loaded
@@ -169,11 +163,11 @@ public:
   class closed {
   public:
     closed() : m_lock(s_mutex) {
-      if (!barrier_available()) {
+      if (!asymmetric_fence::available()) {
         return;
       }
       s_closed.store(true, std::memory_order_relaxed);
-      m_following = barrier();
+      m_following = asymmetric_fence::heavy();
       if (!m_following) {
         s_closed.store(false, std::memory_order_release);
       }
@@ -199,25 +193,6 @@ private:
     while (s_closed.load(std::memory_order_acquire)) {
       std::this_thread::yield();
     }
-  }
-
-  // Registers the process for expedited barriers once; under s_mutex.
-  static bool barrier_available() noexcept {
-#if defined(__linux__)
-    static const bool registered =
-        syscall(SYS_membarrier, MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED, 0, 0) == 0;
-    return registered;
-#else
-    return false;
-#endif
-  }
-
-  static bool barrier() noexcept {
-#if defined(__linux__)
-    return syscall(SYS_membarrier, MEMBARRIER_CMD_PRIVATE_EXPEDITED, 0, 0) == 0;
-#else
-    return false;
-#endif
   }
 
   static inline std::atomic<bool> s_closed{false};
