@@ -35,6 +35,10 @@ concept drives_itself = is_task<std::remove_cvref_t<A>>::value ||
 // co_await. `frame` is the finished task's frame (a task_promise<T> of the T the sink expects).
 class item_sink {
 public:
+  // The context link its items run under (map_context.hpp), set before the first item starts. The
+  // items find it through their sink, so that binding an item stores no link of its own.
+  [[nodiscard]] const context_link& link() const noexcept { return m_link; }
+
   // Takes what it needs from `frame` and returns what to resume next.
   virtual std::coroutine_handle<> complete(std::size_t index,
                                            std::coroutine_handle<> frame) noexcept = 0;
@@ -47,6 +51,12 @@ protected:
   item_sink(const item_sink&) = default;
   item_sink& operator=(const item_sink&) = default;
   ~item_sink() = default;
+
+  void set_link(context_link link) noexcept { m_link = link; }
+
+private:
+  // Left uninitialised: set_link() writes it before any item reads it.
+  context_link m_link;
 };
 
 class task_promise_base {
@@ -88,18 +98,22 @@ public:
   resume_job& start_job() noexcept { return m_start; }
   void set_continuation(resume_job& continuation) noexcept { m_continuation = &continuation; }
 
-  // Makes this task an item of the map (or when_all, when_any) whose children see `context`,
-  // its completion going to `sink` instead of an awaiting coroutine.
-  void bind_to_sink(item_sink& sink, std::size_t index, context_link context) noexcept {
+  // Makes this task an item of the map (or when_all, when_any, stream) `sink`, its completion
+  // going to `sink` instead of an awaiting coroutine; its children see the sink's link.
+  void bind_to_sink(item_sink& sink, std::size_t index) noexcept {
     m_sink = &sink;
     m_index = index;
-    m_context = context;
   }
 
-  // The context of the map this task runs under, directly or through the tasks awaiting it; null
-  // under none. Maps awaited in this task link below it.
-  [[nodiscard]] context_link context() const noexcept { return m_context; }
-  void set_context(context_link context) noexcept { m_context = context; }
+  // Where the link of the map this task runs under is, directly or through the tasks awaiting it:
+  // its sink's for an item, the awaiting task's for a task awaited with co_await. Maps awaited in
+  // this task link below it.
+  [[nodiscard]] const context_link* link_source() const noexcept {
+    return m_sink != nullptr ? &m_sink->link() : m_link_source;
+  }
+  // A task awaited with co_await: `source` outlives it (it is its awaiting task's, or the sink's
+  // of a map that task runs in, or no_context_link).
+  void inherit_link(const context_link* source) noexcept { m_link_source = source; }
 
   void rethrow_if_failed() const {
     if (m_exception) {
@@ -112,14 +126,14 @@ protected:
   // members left uninitialised below.
   task_promise_base() noexcept {} // NOLINT(modernize-use-equals-default)
 
-  // m_continuation, m_index and m_context are written before the task starts, by whichever of
-  // co_await and bind_to_sink starts it, and are left uninitialised so that creating a task stores
+  // m_continuation and m_link_source (co_await), m_index (bind_to_sink) are written before the
+  // task starts by whichever starts it, and are left uninitialised so that creating a task stores
   // less.
   resume_job m_start;
   resume_job* m_continuation;
   item_sink* m_sink = nullptr;
   std::size_t m_index;
-  context_link m_context;
+  const context_link* m_link_source;
   std::exception_ptr m_exception;
 };
 
@@ -169,16 +183,22 @@ public:
   }
 };
 
-// The map context of the coroutine `awaiting`: its task's, or none for another kind of coroutine
-// (the root coroutine of a blocking entry, a user's own coroutine type).
+// Where the map context link of the coroutine `awaiting` is: its task's, or none for another
+// kind of coroutine (the root coroutine of a blocking entry, a user's own coroutine type).
 template <class Promise>
-[[nodiscard]] context_link context_of(std::coroutine_handle<Promise> awaiting) noexcept {
+[[nodiscard]] const context_link* link_source_of(std::coroutine_handle<Promise> awaiting) noexcept {
   if constexpr (std::is_base_of_v<task_promise_base, Promise>) {
-    return awaiting.promise().context();
+    return awaiting.promise().link_source();
   } else {
     static_cast<void>(awaiting);
-    return {};
+    return &no_context_link;
   }
+}
+
+// The map context link of the coroutine `awaiting`, by value.
+template <class Promise>
+[[nodiscard]] context_link context_of(std::coroutine_handle<Promise> awaiting) noexcept {
+  return *link_source_of(awaiting);
 }
 
 struct task_access {
@@ -209,7 +229,7 @@ public:
     m_resume_awaiting.handle = awaiting;
     task_promise<T>& promise = m_frame.promise();
     promise.set_continuation(m_resume_awaiting);
-    promise.set_context(context_of(awaiting));
+    promise.inherit_link(link_source_of(awaiting));
     return worker::transfer(promise.start_job());
   }
   T await_resume() { return m_frame.promise().take_result(); }

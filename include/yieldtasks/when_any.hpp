@@ -76,6 +76,7 @@ public:
     }
     m_join.parent().handle = parent;
     m_context.enter(context_of(parent));
+    set_link(m_context.link());
     return spawn_next(*self);
   }
 
@@ -133,7 +134,7 @@ private:
       self.push(m_spawn); // from here on another worker may own m_spawn
     }
     task_promise_base& promise = *m_children[index].promise;
-    promise.bind_to_sink(*this, index, m_context.link());
+    promise.bind_to_sink(*this, index);
     return worker::transfer(promise.start_job());
   }
 

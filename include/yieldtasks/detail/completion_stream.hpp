@@ -103,7 +103,7 @@ public:
   std::coroutine_handle<> await_next(resume_job& resume, context_link parent, worker& self,
                                      std::optional<entry>& out) {
     if (!m_started) {
-      m_context.enter(parent);
+      enter(parent);
       // The consumer suspends, to be resumed maybe elsewhere: this thread's position must not
       // name its item any more (worker_position.hpp); so below.
       self.position().clear();
@@ -228,6 +228,12 @@ private:
     stream_state* owner;
   };
 
+  // Links the stream below `parent`, and publishes the link its coroutine items run under.
+  void enter(context_link parent) noexcept {
+    m_context.enter(parent);
+    this->set_link(m_context.link());
+  }
+
   static void run_spawn(job& self, worker& runner) noexcept {
     static_cast<spawn_job&>(self).owner->spawn_next(runner).resume();
   }
@@ -323,7 +329,7 @@ private:
     if (m_started) {
       return;
     }
-    m_context.enter({});
+    enter({});
     {
       const std::lock_guard lock(m_mutex);
       m_started = true;
@@ -492,7 +498,7 @@ private:
         if (!frame) {
           throw usage_error("yt::as_completed: the function returned an empty (moved-from) task");
         }
-        frame.promise().bind_to_sink(*this, index, this->context().link());
+        frame.promise().bind_to_sink(*this, index);
         return worker::transfer(frame.promise().start_job());
       } else if constexpr (std::is_void_v<item_type>) {
         call(index);

@@ -10,23 +10,32 @@ namespace yt::detail {
 class map_context;
 
 // Where a task runs in the tree of maps: the context of the map it runs under (directly or through
-// the tasks awaiting it), and the nearest stoppable context at or above that map. Each task's
-// promise carries one, written when the task is bound to a map or awaited, so that a map started
-// in the task links below its parent without reading the parent's context: that context shares
-// cache lines with the parent map's join counter, which the workers running its items write, and
-// one such read per nested map cost a 2-thread fib 10 %.
+// the tasks awaiting it), and the nearest stoppable context at or above that map. Each sink (a
+// map, when_all, when_any or stream: item_sink) holds the link its items run under, written once
+// before its first item starts, at the start of the sink's object; an item finds it through its
+// sink, and a task awaited with co_await points to its awaiting task's (task_promise_base::
+// link_source), so binding an item stores nothing for the tree. A map started in an item reads
+// that link rather than the parent's map_context, which shares cache lines with the parent map's
+// join counter, written by the workers running its items: one such read per nested map cost a
+// 2-thread fib 10 %.
+//
+// No default member initialisers: a sink's link is written before it is read, and leaving it
+// uninitialised keeps a sink's construction to fewer stores; `{}` still gives the null link.
 struct context_link {
-  map_context* map = nullptr;
-  map_context* stoppable = nullptr;
+  map_context* map;
+  map_context* stoppable;
 };
+// The link of a task under no map.
+inline constexpr context_link no_context_link{nullptr, nullptr};
+
 class map_probe;
 
 // The place of one map (or when_any) in the tree of running maps: its stop flag, the enclosing
 // map, its depth, and the registrations through which a stop reaches the maps nested below it
 // (design.md, "Cancellation as a tree").
 //
-// Protocol. Every coroutine item, and every task it awaits, carries the context_link of the map
-// it belongs to (task_promise_base::m_context), so a map started inside an item finds its parent. A
+// Protocol. Every coroutine item, and every task it awaits, finds the context_link of the map it
+// belongs to (task_promise_base::link_source), so a map started inside an item finds its parent. A
 // *stoppable* context is one a stop can be requested for from outside its own items' failures: a
 // cancellable map (its items get a stop_source or std::stop_token), a map given a std::stop_token,
 // a when_any. A map whose parent has a stoppable context at or above it registers with the nearest
@@ -88,7 +97,7 @@ public:
     }
   }
 
-  // What the tasks running under this map carry (task_promise_base::bind_to_sink).
+  // What the tasks running under this map find through their sink (item_sink::link).
   [[nodiscard]] context_link link() noexcept { return {this, m_stops}; }
 
   // Undoes enter()'s registration; called once every item has finished, before the map's

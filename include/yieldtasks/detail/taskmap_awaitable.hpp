@@ -200,6 +200,7 @@ public:
       m_context.forward_to(m_token_source);
     }
     m_context.enter(context_of(parent));
+    set_link(m_context.link());
     m_index_in_parent = self->position().index_in(m_context.parent());
     if (m_outside != nullptr) [[unlikely]] {
       listen_outside();
@@ -429,7 +430,7 @@ private:
         if (!frame) {
           throw usage_error("yt::taskmap: the function returned an empty (moved-from) task");
         }
-        frame.promise().bind_to_sink(*this, index, m_context.link());
+        frame.promise().bind_to_sink(*this, index);
         return worker::transfer(frame.promise().start_job());
       } catch (...) {
         fail(std::current_exception());
