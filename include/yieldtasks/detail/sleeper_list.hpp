@@ -106,7 +106,8 @@ public:
   // may publish with a release store (worker::push).
   [[nodiscard]] bool asymmetric() const noexcept { return m_asymmetric; }
 
-  // Wakes one listed worker, if any; called after publishing work with a seq_cst store.
+  // Wakes one listed worker, if any; called after publishing work with a seq_cst store, or, by a
+  // push where asymmetric() is true, with a release store and asymmetric_fence::light().
   void notify_one() {
     if (m_size.load(std::memory_order_seq_cst) != 0) {
       wake_listed();
