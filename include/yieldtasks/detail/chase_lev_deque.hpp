@@ -42,7 +42,11 @@ public:
   /// Owner only. Pushes at the bottom, publishing the item with a release store, as in the paper,
   /// or with a seq_cst one where the caller's next load must not be ordered before it by other
   /// means (the pool's wake-up check without asymmetric fences: sleeper_list.hpp).
-  void push(T item, std::memory_order publish = std::memory_order_release) {
+  ///
+  /// The order is a template argument because g++ compiles an atomic store whose order is a
+  /// run-time value as seq_cst (an `xchg`) wherever the call is not inlined.
+  template <std::memory_order publish = std::memory_order_release>
+  [[gnu::always_inline]] void push(T item) {
     const std::int64_t bottom = m_bottom.load(std::memory_order_relaxed);
     // Acquire: a slot is reused only after the thief that advanced top past it has read it.
     const std::int64_t top = m_top.load(std::memory_order_acquire);

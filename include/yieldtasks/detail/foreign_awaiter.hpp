@@ -71,16 +71,19 @@ private:
 
 // A yieldtasks awaitable as a task's await_transform passes it on: `co_await a` applied to `a` in
 // place, with its value category (an rvalue task is awaitable, an lvalue one is not). Returned by
-// reference instead, the awaitable would be copied into the frame by g++ 12.
+// reference instead, the awaitable would be copied into the frame by g++ 12. The forwarders are
+// always inline: a forwarder g++ outlines costs a call and lets it outline what it forwards to.
 template <class A> class native_awaiter {
 public:
   explicit native_awaiter(std::remove_reference_t<A>& awaitable) : m_awaiter(awaitable) {}
 
-  [[nodiscard]] decltype(auto) await_ready() { return (*m_awaiter).await_ready(); }
-  template <class Handle> decltype(auto) await_suspend(Handle awaiting) {
+  [[nodiscard, gnu::always_inline]] decltype(auto) await_ready() {
+    return (*m_awaiter).await_ready();
+  }
+  template <class Handle> [[gnu::always_inline]] decltype(auto) await_suspend(Handle awaiting) {
     return (*m_awaiter).await_suspend(awaiting);
   }
-  decltype(auto) await_resume() { return (*m_awaiter).await_resume(); }
+  [[gnu::always_inline]] decltype(auto) await_resume() { return (*m_awaiter).await_resume(); }
 
 private:
   awaiter_ref<A> m_awaiter;

@@ -51,9 +51,9 @@ public:
 
   // Holder only: accounts for `count` items together with those it settled. If that is all of
   // them, no other thread ever touched the counter and the parent resumes without an atomic (the
-  // caller has published `resumed` already).
-  std::coroutine_handle<> finish_as_holder(std::size_t count,
-                                           worker_position::item resumed = {}) noexcept {
+  // caller has published `resumed` already). Always inline: see worker::push.
+  [[gnu::always_inline]] std::coroutine_handle<>
+  finish_as_holder(std::size_t count, worker_position::item resumed = {}) noexcept {
     const std::size_t settled = m_settled.load(std::memory_order_relaxed) + count;
     if (settled == m_items) {
       return worker::transfer(m_resume_parent);

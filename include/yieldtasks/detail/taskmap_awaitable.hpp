@@ -158,7 +158,7 @@ public:
 
   taskmap_awaitable(const taskmap_awaitable&) = delete;
   taskmap_awaitable& operator=(const taskmap_awaitable&) = delete;
-  ~taskmap_awaitable() = default;
+  [[gnu::always_inline]] ~taskmap_awaitable() = default; // see worker::push
 
   // Names the map in a trace (yt::trace_recorder); see taskmap.hpp. A task awaits the map in
   // place, whatever the reference (task_promise_base::await_transform).
@@ -171,9 +171,9 @@ public:
     return std::move(*this);
   }
 
-  [[nodiscard]] bool await_ready() {
+  [[nodiscard, gnu::always_inline]] bool await_ready() { // see worker::push
     if (m_awaited) {
-      throw usage_error("yt::taskmap: a map can be awaited only once");
+      throw_awaited_twice();
     }
     m_awaited = true;
     if constexpr (!returns_void) {
@@ -269,6 +269,10 @@ private:
   }
   [[gnu::noinline]] void stop_listening_outside() noexcept {
     m_outside->callback.reset(); // waits for a forwarder running on another thread
+  }
+
+  [[noreturn, gnu::noinline]] static void throw_awaited_twice() {
+    throw usage_error("yt::taskmap: a map can be awaited only once");
   }
 
   // A cancellable map sets only `failed` (skip()).
@@ -421,8 +425,9 @@ private:
     return start_item(index, end - index == 1);
   }
 
-  // `last`: the item is the map's last, so the caller still holds the spawn job.
-  std::coroutine_handle<> start_item(std::size_t index, bool last) noexcept {
+  // `last`: the item is the map's last, so the caller still holds the spawn job. Always inline:
+  // see worker::push.
+  [[gnu::always_inline]] std::coroutine_handle<> start_item(std::size_t index, bool last) noexcept {
     if constexpr (coroutine_items) {
       try {
         call_result item = call(index);

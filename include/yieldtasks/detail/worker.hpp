@@ -67,7 +67,10 @@ public:
   // Owner only. The deque's store and the sleeper list's load in notify_one are the
   // publish-then-check half of the no-lost-wake-up protocol (see sleeper_list.hpp): a release
   // store and a compiler barrier where sleepers pay with asymmetric fences, else a seq_cst store.
-  void push(job& j) {
+  // Always inline, like the other pieces of a spawn's hot path marked so: in a translation unit
+  // that instantiates many maps, g++ 12 reaches its unit-growth limit and outlines them, which
+  // cost bench_fib's two-item taskmap 10 % (docs/benchmarks.md, "Inlining the spawn path").
+  [[gnu::always_inline]] void push(job& j) {
     if (m_wake == nullptr) {
       m_deque.push(&j); // nobody to wake
       return;
@@ -76,7 +79,7 @@ public:
       m_deque.push(&j);
       asymmetric_fence::light();
     } else {
-      m_deque.push(&j, std::memory_order_seq_cst);
+      m_deque.push<std::memory_order_seq_cst>(&j);
     }
     m_wake->notify_one();
   }
