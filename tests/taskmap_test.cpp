@@ -6,7 +6,9 @@
 #include <list>
 #include <memory>
 #include <numeric>
+#include <optional>
 #include <ranges>
+#include <span>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -109,8 +111,50 @@ TEST_CASE("taskmap over an empty range yields an empty vector", "[taskmap]") {
 TEST_CASE("taskmap over one item yields that item's result", "[taskmap]") {
   on_each_backend([](auto& executor) {
     const std::array<int, 1> one{7};
-    CHECK(executor.map(square, one) == std::vector<int>{49});
-    CHECK(executor.map(square_task, one) == std::vector<int>{49});
+    CHECK(executor.map(square, one) == std::array<int, 1>{49});
+    CHECK(executor.map(square_task, one) == std::array<int, 1>{49});
+  });
+}
+
+TEST_CASE("a range whose size is in its type gives a std::array of results", "[taskmap]") {
+  struct no_default {
+    explicit no_default(int v) : value(v) {}
+    int value;
+  };
+  on_each_backend([](auto& executor) {
+    std::array<int, 3> values{1, 2, 3};
+    int c_array[3] = {4, 5, 6};
+    const std::span<int, 3> fixed_span(values);
+    const std::span<int> dynamic_span(values);
+
+    const std::array<int, 3> plain = executor.map(square, values);
+    const std::array<int, 3> coroutine = executor.map(square_task, values);
+    const std::array<int, 3> from_c_array = executor.map(square_task, c_array);
+    const std::array<int, 3> from_span = executor.map(square, fixed_span);
+    const std::vector<int> from_dynamic_span = executor.map(square, dynamic_span);
+    const std::array<int, 3> from_rvalue = executor.map(square, std::array<int, 3>{7, 8, 9});
+    CHECK(plain == std::array<int, 3>{1, 4, 9});
+    CHECK(coroutine == plain);
+    CHECK(from_c_array == std::array<int, 3>{16, 25, 36});
+    CHECK(from_span == plain);
+    CHECK(from_dynamic_span == std::vector<int>{1, 4, 9});
+    CHECK(from_rvalue == std::array<int, 3>{49, 64, 81});
+
+    const auto [one, four, nine] = executor.map(square_task, values);
+    CHECK((one == 1 && four == 4 && nine == 9));
+
+    const std::array<bool, 3> odd = executor.map([](int x) { return x % 2 == 1; }, values);
+    CHECK(odd == std::array<bool, 3>{true, false, true});
+    const std::array<no_default, 3> wrapped =
+        executor.map([](int x) -> yt::task<no_default> { co_return no_default(x); }, values);
+    CHECK((wrapped[0].value == 1 && wrapped[2].value == 3));
+    const std::array<std::optional<int>, 3> cancellable =
+        executor.map([](int x, yt::stop_source) { return x; }, values);
+    CHECK(cancellable[2] == 3);
+
+    const std::array<int, 0> none{};
+    CHECK(executor.map(square_task, none).empty());
+    executor.map([](int) {}, values); // void
   });
 }
 

@@ -17,7 +17,7 @@ inline yt::task<long> fib_taskmap(int k) {
     co_return k;
   }
   std::array<int, 2> children{k - 1, k - 2};
-  const std::vector<long> values = co_await yt::taskmap(fib_taskmap, children);
+  const std::array<long, 2> values = co_await yt::taskmap(fib_taskmap, children);
   co_return values[0] + values[1];
 }
 

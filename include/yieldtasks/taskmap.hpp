@@ -24,6 +24,11 @@ namespace yt {
 /// throws `yt::operation_cancelled`. `R` may be move-only, `bool`, or lack a default constructor.
 /// An empty range yields an empty vector without suspending.
 ///
+/// **Fixed-size ranges.** Over a range whose size `N` is part of its type (`std::array<T, N>`,
+/// `T[N]`, `std::span<T, N>`, or a view of one), the results come in a `std::array<R, N>` (or
+/// `std::array<std::optional<R>, N>`) instead of a vector: nothing is allocated for them, and
+/// `auto [a, b] = co_await yt::taskmap(fn, pair);` binds them.
+///
 /// The awaiting task **suspends**: its worker thread goes on with the items (and any other work),
 /// other workers steal items, and the task resumes, on whichever worker finishes the last item.
 /// No thread ever blocks waiting for the items, so nested maps use the same workers.
@@ -62,9 +67,9 @@ namespace yt {
 /// also labels the map in `thread_pool::dump`, which may read it while the pool lives.
 ///
 /// **Complexity.** Plain items: O(log N) deque operations when no worker steals, one per steal
-/// otherwise; besides the result vector, each split allocates a small job from a per-thread cache.
-/// Coroutine items: one deque push and one frame (recycled per thread) per item. Ranges that are
-/// not random-access are first indexed in one pass.
+/// otherwise; besides the result vector (none over a fixed-size range), each split allocates a
+/// small job from a per-thread cache. Coroutine items: one deque push and one frame (recycled per
+/// thread) per item. Ranges that are not random-access are first indexed in one pass.
 ///
 /// **Example.**
 /// ```cpp

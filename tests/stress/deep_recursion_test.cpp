@@ -21,7 +21,7 @@ yt::task<int> descend(int depth) {
     co_return 0;
   }
   const std::array<int, 1> next{depth - 1};
-  std::vector<int> below = co_await yt::taskmap(descend, next);
+  const std::array<int, 1> below = co_await yt::taskmap(descend, next);
   co_return below[0] + 1;
 }
 
@@ -30,7 +30,7 @@ yt::task<int> descend_pairs(int depth) {
     co_return 1;
   }
   const std::array<int, 2> next{depth - 1, 0};
-  std::vector<int> below = co_await yt::taskmap(descend_pairs, next);
+  const std::array<int, 2> below = co_await yt::taskmap(descend_pairs, next);
   co_return below[0] + below[1];
 }
 

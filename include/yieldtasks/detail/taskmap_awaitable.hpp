@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <concepts>
 #include <coroutine>
@@ -11,6 +12,7 @@
 #include <new>
 #include <optional>
 #include <ranges>
+#include <span>
 #include <stop_token>
 #include <type_traits>
 #include <utility>
@@ -58,6 +60,20 @@ using item_result_t = typename std::conditional_t<
     std::conditional_t<takes_stop_token<F, Reference>,
                        std::invoke_result<F&, Reference, std::stop_token>,
                        std::invoke_result<F&, Reference>>>::type;
+
+// The number of elements a range type fixes at compile time (std::array, a C array, a
+// fixed-extent std::span, and views of them), or std::dynamic_extent.
+template <class Range> inline constexpr std::size_t static_extent_v = std::dynamic_extent;
+template <class T, std::size_t N>
+inline constexpr std::size_t static_extent_v<std::array<T, N>> = N;
+template <class T, std::size_t N> inline constexpr std::size_t static_extent_v<T[N]> = N;
+template <class T, std::size_t N> inline constexpr std::size_t static_extent_v<std::span<T, N>> = N;
+template <class Range>
+inline constexpr std::size_t static_extent_v<std::ranges::ref_view<Range>> =
+    static_extent_v<std::remove_cv_t<Range>>;
+template <class Range>
+inline constexpr std::size_t static_extent_v<std::ranges::owning_view<Range>> =
+    static_extent_v<Range>;
 
 template <class F, class Reference>
 concept taskmap_function = std::invocable<F&, Reference> || takes_stop_source<F, Reference> ||
@@ -122,21 +138,26 @@ class [[nodiscard]] taskmap_awaitable final : public item_sink,
   static constexpr bool cancellable = takes_stop_source<F, reference> || takes_token;
   static constexpr bool distributable = !cancellable && remote_capable<F, reference>;
   static constexpr bool returns_void = std::is_void_v<value_type>;
-  // Writing results straight into the returned vector needs default-constructible values, and
+  // A range whose size is part of its type gives a std::array of results: no allocation.
+  static constexpr std::size_t fixed_size = static_extent_v<View>;
+  static constexpr bool fixed = fixed_size != std::dynamic_extent;
+  // Writing results straight into the returned container needs default-constructible values, and
   // not vector<bool>, whose elements share bytes and so cannot be written concurrently.
   static constexpr bool direct_results =
       !cancellable && !returns_void && std::default_initializable<value_type> &&
-      std::is_move_assignable_v<value_type> && !std::is_same_v<value_type, bool>;
+      std::is_move_assignable_v<value_type> && (fixed || !std::is_same_v<value_type, bool>);
 
+  template <class Element>
+  using container =
+      std::conditional_t<fixed, std::array<Element, fixed ? fixed_size : 0>, std::vector<Element>>;
   struct no_results {};
-  using result_vector = std::conditional_t<direct_results, std::vector<value_type>,
-                                           std::vector<std::optional<value_type>>>;
+  using result_vector = std::conditional_t<direct_results, container<value_type>,
+                                           container<std::optional<value_type>>>;
 
 public:
-  using result_type =
-      std::conditional_t<returns_void, void,
-                         std::conditional_t<cancellable, std::vector<std::optional<value_type>>,
-                                            std::vector<value_type>>>;
+  using result_type = std::conditional_t<
+      returns_void, void,
+      std::conditional_t<cancellable, container<std::optional<value_type>>, container<value_type>>>;
 
   template <class Fn>
   taskmap_awaitable(Fn&& fn, View view)
@@ -176,7 +197,7 @@ public:
       throw_awaited_twice();
     }
     m_awaited = true;
-    if constexpr (!returns_void) {
+    if constexpr (!returns_void && !fixed) {
       m_results.resize(m_range.size());
     }
     if (m_range.size() == 0) {
@@ -216,7 +237,7 @@ public:
     }
     if constexpr (coroutine_items) {
       m_spawn.end = m_range.size();
-      return spawn_next(*self);
+      return spawn_next(*self, 0);
     } else {
       return run_plain(0, m_range.size(), *self);
     }
@@ -234,6 +255,10 @@ public:
     if constexpr (!returns_void) {
       if constexpr (direct_results || cancellable) {
         return std::move(m_results);
+      } else if constexpr (fixed) {
+        return [this]<std::size_t... Index>(std::index_sequence<Index...>) {
+          return result_type{std::move(*m_results[Index])...};
+        }(std::make_index_sequence<fixed_size>{});
       } else {
         std::vector<value_type> values;
         values.reserve(m_results.size());
@@ -402,15 +427,27 @@ private:
     taskmap_awaitable* map = static_cast<spawn_job&>(self).map;
     // The span copies the name and depth: the map may be gone when the item's segment ends.
     const trace_span_guard span(runner.trace(), map->m_name, &map->m_context);
-    map->spawn_next(runner).resume();
+    map->spawn_next(runner, map->m_spawn.next).resume();
   }
 
-  // Called by whichever worker holds m_spawn: starts the next item after re-publishing the rest.
-  // Always inline: with the dump's position stores g++ 12 outlined it, and the call cost a fib of
-  // two-item maps 34 instructions a map (single worker: 397 -> 380 a call).
-  [[gnu::always_inline]] std::coroutine_handle<> spawn_next(worker& self) noexcept {
-    const std::size_t index = m_spawn.next;
-    const std::size_t end = m_spawn.end;
+  // The number of coroutine items: a constant for a fixed-size range, so that a completion knows
+  // which item is the last and whether the next needs a push without loading anything (as
+  // when_all's does).
+  [[nodiscard]] std::size_t item_count() const noexcept {
+    if constexpr (fixed) {
+      return fixed_size;
+    } else {
+      return m_spawn.end;
+    }
+  }
+
+  // Called by whichever worker holds m_spawn, whose next item is `index`: starts it after
+  // re-publishing the rest. Always inline: with the dump's position stores g++ 12 outlined it,
+  // and the call cost a fib of two-item maps 34 instructions a map (single worker: 397 -> 380 a
+  // call).
+  [[gnu::always_inline]] std::coroutine_handle<> spawn_next(worker& self,
+                                                            std::size_t index) noexcept {
+    const std::size_t end = item_count();
     if (m_context.stop_requested()) {
       skip();
       self.position().enter(parent_item()); // the map may end here (worker_position.hpp)
@@ -473,14 +510,15 @@ private:
       fail(std::current_exception());
     }
     frame.destroy();
-    if (index + 1 == m_spawn.end) {
+    if (index >= item_count() - 1) {
       return_to_parent(); // the map may end here (worker_position.hpp)
       // The last item: its starter pushed nothing after it.
       return m_join.finish_as_holder(1, parent_item());
     }
     // Nobody has started a later item: start the next one here, with no atomic on the counter.
+    // The spawn job taken back names the item after this one.
     if (worker* self = m_join.take_back(m_spawn)) {
-      return spawn_next(*self);
+      return spawn_next(*self, index + 1);
     }
     return m_join.finish(1, parent_item());
   }
