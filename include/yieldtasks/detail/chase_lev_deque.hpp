@@ -45,7 +45,7 @@ public:
   ///
   /// The order is a template argument because g++ compiles an atomic store whose order is a
   /// run-time value as seq_cst (an `xchg`) wherever the call is not inlined.
-  template <std::memory_order publish = std::memory_order_release>
+  template <std::memory_order Publish = std::memory_order_release>
   [[gnu::always_inline]] void push(T item) {
     const std::int64_t bottom = m_bottom.load(std::memory_order_relaxed);
     // Acquire: a slot is reused only after the thief that advanced top past it has read it.
@@ -55,7 +55,7 @@ public:
       array = grow(array, top, bottom);
     }
     array->store(bottom, item);
-    m_bottom.store(bottom + 1, publish);
+    m_bottom.store(bottom + 1, Publish);
   }
 
   /// Owner only. Pops the most recently pushed item (LIFO), or returns `empty_value`.
