@@ -53,6 +53,12 @@ protected:
   ~item_sink() = default;
 
   void set_link(context_link link) noexcept { m_link = link; }
+  // For a sink with a context of its own (a map, when_any, stream): links `context` below
+  // `parent` and publishes the link its items run under, once, before the first item starts.
+  void enter_below(map_context& context, context_link parent) noexcept {
+    context.enter(parent);
+    m_link = context.link();
+  }
 
 private:
   // Left uninitialised: set_link() writes it before any item reads it.

@@ -75,8 +75,7 @@ public:
       throw usage_error("yt::when_any: awaited outside a yieldtasks executor");
     }
     m_join.parent().handle = parent;
-    m_context.enter(context_of(parent));
-    set_link(m_context.link());
+    enter_below(m_context, context_of(parent));
     return spawn_next(*self);
   }
 

@@ -103,7 +103,7 @@ public:
   std::coroutine_handle<> await_next(resume_job& resume, context_link parent, worker& self,
                                      std::optional<entry>& out) {
     if (!m_started) {
-      enter(parent);
+      this->enter_below(m_context, parent);
       // The consumer suspends, to be resumed maybe elsewhere: this thread's position must not
       // name its item any more (worker_position.hpp); so below.
       self.position().clear();
@@ -228,12 +228,6 @@ private:
     stream_state* owner;
   };
 
-  // Links the stream below `parent`, and publishes the link its coroutine items run under.
-  void enter(context_link parent) noexcept {
-    m_context.enter(parent);
-    this->set_link(m_context.link());
-  }
-
   static void run_spawn(job& self, worker& runner) noexcept {
     static_cast<spawn_job&>(self).owner->spawn_next(runner).resume();
   }
@@ -329,7 +323,7 @@ private:
     if (m_started) {
       return;
     }
-    enter({});
+    this->enter_below(m_context, {});
     {
       const std::lock_guard lock(m_mutex);
       m_started = true;

@@ -220,8 +220,7 @@ public:
       m_token_source = std::stop_source{};
       m_context.forward_to(m_token_source);
     }
-    m_context.enter(context_of(parent));
-    set_link(m_context.link());
+    enter_below(m_context, context_of(parent));
     m_index_in_parent = self->position().index_in(m_context.parent());
     if (m_outside != nullptr) [[unlikely]] {
       listen_outside();
