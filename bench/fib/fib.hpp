@@ -5,26 +5,11 @@
 
 #include <support/bench.hpp>
 
+#include <fib/fib_numbers.hpp>
+
 namespace fib_bench {
 
 inline constexpr int n = 30;
-
-/// fib(k) by iteration, for the expected answer.
-constexpr long fib_value(int k) {
-  long a = 0;
-  long b = 1;
-  for (int i = 0; i < k; ++i) {
-    const long next = a + b;
-    a = b;
-    b = next;
-  }
-  return a;
-}
-
-/// Calls made by the naive recursion for fib(k) with base case k < 2: 2·fib(k+1) − 1.
-constexpr long call_count(int k) {
-  return 2 * fib_value(k + 1) - 1;
-}
 
 inline constexpr long expected = fib_value(n);
 inline constexpr long calls = call_count(n);

@@ -14,20 +14,8 @@
 #include <yieldtasks/sync_wait.hpp>
 #include <yieldtasks/thread_pool.hpp>
 
+#include <fib/fib_numbers.hpp>
 #include <fib/yieldtasks_fib.hpp>
-
-namespace {
-
-long fib_serial(int k) {
-  return k < 2 ? k : fib_serial(k - 1) + fib_serial(k - 2);
-}
-
-// Calls of the recursion for fib(k): 2 fib(k + 1) - 1.
-long calls_of(int k) {
-  return 2 * fib_serial(k + 1) - 1;
-}
-
-} // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"fib of taskmaps or when_alls on a one-worker pool, ns per call"};
@@ -41,7 +29,7 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   yt::thread_pool pool(1);
-  const long expected = fib_serial(n);
+  const long expected = fib_bench::fib_value(n);
   std::vector<double> ns_per_call;
   for (int run = 0; run < runs; ++run) {
     const auto start = std::chrono::steady_clock::now();
@@ -53,7 +41,7 @@ int main(int argc, char** argv) {
                    expected);
       return 1;
     }
-    ns_per_call.push_back(took.count() / static_cast<double>(calls_of(n)));
+    ns_per_call.push_back(took.count() / static_cast<double>(fib_bench::call_count(n)));
   }
   std::sort(ns_per_call.begin(), ns_per_call.end());
   std::printf("%s fib(%d), one worker: best %.2f ns per call, median %.2f (%d runs)\n",
