@@ -61,7 +61,7 @@ protected:
   }
 
 private:
-  // Left uninitialised: set_link() writes it before any item reads it.
+  // Left uninitialised: set_link() or enter_below() writes it before any item reads it.
   context_link m_link;
 };
 
