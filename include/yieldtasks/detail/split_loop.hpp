@@ -51,6 +51,13 @@ inline split_range take_split(job& self) noexcept {
 // share of a 1 µs item); batches once per batch, the end of one being the start of the next. A
 // set `stop` skips the rest of the range.
 //
+// A range is split only while it is worth at least batch_ticks at the last measured cost per item
+// (any range before the first measurement), so that each half outlasts a thief's trip to it
+// (about a microsecond). Without that floor, a worker whose deque had emptied split its range
+// before every batch down to single items, and the two workers of a 10^5-item map of cheap items
+// spent its last third pushing, taking back and stealing ever smaller splits (docs/design.md,
+// "Maps of plain items").
+//
 // A split that no thief took by the time the items before it are done is taken back and its
 // items run in the same loop, as a when_all takes back its spawn job: no atomic on the join and
 // no trip through the worker's loop. Splits are taken back newest first; since thieves steal
@@ -74,9 +81,16 @@ std::size_t run_split_loop(std::size_t begin, std::size_t end, worker& self,
   std::size_t batch = 1;
   std::size_t singles_to_measure = single_window;
   std::uint64_t measure_start = cycle_clock();
+  std::uint64_t measured_ticks = 0; // the last measurement: these ticks for these items
+  std::size_t measured_items = 0;
+  const auto worth_splitting = [&](std::size_t left) noexcept {
+    return measured_items == 0 ||
+           static_cast<double>(left) * static_cast<double>(measured_ticks) >=
+               static_cast<double>(batch_ticks) * static_cast<double>(measured_items);
+  };
   while (true) {
     while (begin < end) {
-      if (end - begin > 1 && self.wants_split()) {
+      if (end - begin > 1 && worth_splitting(end - begin) && self.wants_split()) {
         const std::size_t middle = begin + (end - begin) / 2;
         auto* split =
             new (allocate_frame(sizeof(split_job))) split_job{{run_split}, owner, middle, end};
@@ -94,15 +108,20 @@ std::size_t run_split_loop(std::size_t begin, std::size_t end, worker& self,
           continue;
         }
         const std::uint64_t now = cycle_clock();
-        if (now - measure_start < batch_ticks / 2 * single_window) {
+        measured_ticks = now - measure_start;
+        measured_items = single_window;
+        if (measured_ticks < batch_ticks / 2 * single_window) {
           batch = 2;
         }
         singles_to_measure = single_window;
         measure_start = now;
       } else {
+        const std::size_t batch_begin = begin;
         begin = run_batch(begin, begin + std::min(batch, end - begin));
         const std::uint64_t now = cycle_clock();
         const std::uint64_t took = now - measure_start;
+        measured_ticks = took;
+        measured_items = begin - batch_begin;
         if (took < batch_ticks / 2) {
           batch = std::min(batch * 2, max_batch);
         } else if (took >= batch_ticks) {
