@@ -252,12 +252,12 @@ public:
       throw_outcome();
     }
     if constexpr (!returns_void) {
-      if constexpr (direct_results || cancellable) {
-        return std::move(m_results);
-      } else if constexpr (fixed) {
+      if constexpr (fixed) {
         return [this]<std::size_t... Index>(std::index_sequence<Index...>) {
-          return result_type{std::move(*m_results[Index])...};
+          return result_type{take_fixed<Index>()...};
         }(std::make_index_sequence<fixed_size>{});
+      } else if constexpr (direct_results || cancellable) {
+        return std::move(m_results);
       } else {
         std::vector<value_type> values;
         values.reserve(m_results.size());
@@ -267,6 +267,26 @@ public:
         return values;
       }
     }
+  }
+
+  // Result `Index` of a fixed-size map, moved out with a compiler barrier after it. The items
+  // stored their results one at a time, the last one just before the parent resumed, and g++ 12
+  // merged the loads of a std::array<long, 2>'s move into one 16-byte load, which cannot be
+  // forwarded from two 8-byte stores still in the store buffer: the parent stalled until they
+  // reached the cache (bench_fib's two-item taskmap, 1 thread: 8 % of its time). As in
+  // when_all_awaitable::take_apart.
+  template <std::size_t Index> auto take_fixed() {
+    typename result_type::value_type taken = [this]() -> decltype(auto) {
+      if constexpr (direct_results || cancellable) {
+        return std::move(m_results[Index]);
+      } else {
+        return std::move(*m_results[Index]);
+      }
+    }();
+#if defined(__GNUC__)
+    asm volatile("" ::: "memory");
+#endif
+    return taken;
   }
 
   // For a dump, under its gate (worker_position.hpp).
