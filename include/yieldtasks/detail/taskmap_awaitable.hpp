@@ -254,7 +254,7 @@ public:
     if constexpr (!returns_void) {
       if constexpr (fixed) {
         return [this]<std::size_t... Index>(std::index_sequence<Index...>) {
-          return result_type{take_fixed<Index>()...};
+          return result_type{this->template take_fixed<Index>()...};
         }(std::make_index_sequence<fixed_size>{});
       } else if constexpr (direct_results || cancellable) {
         return std::move(m_results);
