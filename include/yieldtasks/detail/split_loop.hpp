@@ -119,12 +119,11 @@ std::size_t run_split_loop(std::size_t begin, std::size_t end, worker& self,
         const std::size_t batch_begin = begin;
         begin = run_batch(begin, begin + std::min(batch, end - begin));
         const std::uint64_t now = cycle_clock();
-        const std::uint64_t took = now - measure_start;
-        measured_ticks = took;
+        measured_ticks = now - measure_start;
         measured_items = begin - batch_begin;
-        if (took < batch_ticks / 2) {
+        if (measured_ticks < batch_ticks / 2) {
           batch = std::min(batch * 2, max_batch);
-        } else if (took >= batch_ticks) {
+        } else if (measured_ticks >= batch_ticks) {
           batch /= 2;
         }
         measure_start = now;
