@@ -129,6 +129,17 @@ def spread(samples, key):
     return (max(values) - min(values)) / statistics.median(values)
 
 
+def fixed_map_ratio(samples):
+    """A two-item taskmap's CPU per spawn over a when_all's, each round's pair taken together
+    (they ran in the same round, one after the other): (median, min, max), or None."""
+    maps = samples.get("fib/yieldtasks_taskmap", [])
+    joins = samples.get("fib/yieldtasks_when_all", [])
+    if not maps or len(maps) != len(joins):
+        return None
+    ratios = [m["cpu_ns_per_spawn"] / j["cpu_ns_per_spawn"] for m, j in zip(maps, joins)]
+    return statistics.median(ratios), min(ratios), max(ratios)
+
+
 def build_rows(samples):
     rows = []  # (label, {runtime: value}, format, higher_is_better)
 
@@ -262,6 +273,10 @@ def main():
                     if e.get("threads", 1) > 1), args.threads)
     rows = build_rows(samples)
     print_table(rows, threads)
+    ratio = fixed_map_ratio(samples)
+    if ratio:
+        print(f"\nyieldtasks fib, taskmap of 2 / when_all, CPU ns/spawn: {ratio[0]:.3f} (median of "
+              f"the rounds' ratios; rounds {ratio[1]:.3f}-{ratio[2]:.3f})")
     noisy = [(key, spread(samples, key)) for key in sorted(samples)]
     noisy = [f"{key} {value:.0%}" for key, value in noisy if value > 0.10]
     if noisy:
@@ -276,6 +291,8 @@ def main():
     out.write_text(json.dumps({
         "threads": threads, "rounds": args.rounds, "min_time_s": args.min_time,
         "foreign_cpus_main_rounds": foreign,
+        "taskmap_over_when_all": None if ratio is None else dict(zip(("median", "min", "max"),
+                                                                     ratio)),
         "table": [{"figure": label, **values} for label, values, _fmt, _higher in rows],
         "samples": samples, "errors": errors}, indent=1))
     log(f"wrote {out}")
