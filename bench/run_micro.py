@@ -46,6 +46,7 @@ FLAT_SIZES = [(10_000, 0), (100_000, 0), (1_000_000, 0), (10_000, 100), (100_000
 REDUCE_SIZES = [(100_000, 0), (1_000_000, 0), (100_000_000, 0), (10_000, 1000), (100_000, 1000)]
 LOADED_SUFFIX = "/leaf_us:1"
 BUSY_LOOP = ["timeout", "600", "sh", "-c", "while :; do :; done"]
+SPEED_LOOP = 3_000_000  # iterations of cpu_speeds()'s loop: about 0.1-0.3 s a CPU
 
 
 def run_job(binary, name, min_time, env):
@@ -93,6 +94,32 @@ class load_monitor:
         """Average number of CPUs that other processes kept busy."""
         busy, mine, now = self.sample()
         return max(0.0, (busy - self.start[0]) - (mine - self.start[1])) / (now - self.start[2])
+
+
+def cpu_speeds():
+    """Milliseconds a fixed loop takes pinned to each CPU this process may run on. A VM's CPUs can
+    differ by more than the figures do (here one ran the loop 1.7x slower than the other for
+    hours: a host core shared with another guest, which no load figure and no steal time shows),
+    and a run's figures depend on where its threads ran."""
+    allowed = sorted(os.sched_getaffinity(0))
+    times = {}
+    try:
+        for cpu in allowed:
+            os.sched_setaffinity(0, {cpu})
+            start = time.perf_counter()
+            total = 0
+            for step in range(SPEED_LOOP):
+                total += step
+            times[cpu] = (time.perf_counter() - start) * 1e3
+    finally:
+        os.sched_setaffinity(0, allowed)
+    return times
+
+
+def describe_speeds(times):
+    cells = ", ".join(f"cpu{cpu} {ms:.0f}" for cpu, ms in times.items())
+    spread = max(times.values()) / min(times.values())
+    return f"{cells} ({spread:.2f}x apart)"
 
 
 def run_rounds(bench_dir, jobs, rounds, min_time, env, samples, errors, phase, log):
@@ -255,9 +282,11 @@ def main():
         print(f"[{time.monotonic() - start:6.1f} s] {message}", file=sys.stderr, flush=True)
 
     samples, errors = {}, []
+    speeds_before = cpu_speeds()
     monitor = load_monitor()
     run_rounds(bench_dir, jobs, args.rounds, args.min_time, env, samples, errors, "", log)
     foreign = monitor.foreign_cpus()
+    speeds_after = cpu_speeds()
 
     if "nested_map" in jobs:
         loaded_jobs = {"nested_map": [name + LOADED_SUFFIX for name in JOBS["nested_map"]]}
@@ -284,6 +313,11 @@ def main():
     print(f"\nother processes kept {foreign:.2f} of {os.cpu_count()} CPUs busy on average during the "
           "main rounds" + (" -- the machine was not quiet: distrust the figures" if foreign > 0.2
                           else ""))
+    print(f"a fixed loop pinned to each CPU, ms: {describe_speeds(speeds_before)} before the "
+          f"rounds, {describe_speeds(speeds_after)} after" +
+          (" -- the CPUs ran at different speeds: distrust the figures"
+           if max(max(t.values()) / min(t.values()) for t in (speeds_before, speeds_after)) > 1.2
+           else ""))
     for error in errors:
         print(f"ERROR {error}")
 
@@ -291,6 +325,7 @@ def main():
     out.write_text(json.dumps({
         "threads": threads, "rounds": args.rounds, "min_time_s": args.min_time,
         "foreign_cpus_main_rounds": foreign,
+        "cpu_loop_ms": {"before": speeds_before, "after": speeds_after},
         "taskmap_over_when_all": None if ratio is None else dict(zip(("median", "min", "max"),
                                                                      ratio)),
         "table": [{"figure": label, **values} for label, values, _fmt, _higher in rows],
