@@ -99,7 +99,7 @@ class load_monitor:
 def cpu_speeds():
     """Milliseconds a fixed loop takes pinned to each CPU this process may run on. A VM's CPUs can
     differ by more than the figures do (here one ran the loop 1.7x slower than the other for
-    hours: a host core shared with another guest, which no load figure and no steal time shows),
+    hours, most likely a host core shared with another guest; no load figure or steal time shows it),
     and a run's figures depend on where its threads ran."""
     allowed = sorted(os.sched_getaffinity(0))
     times = {}
