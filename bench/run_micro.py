@@ -98,9 +98,9 @@ class load_monitor:
 
 def cpu_speeds():
     """Milliseconds a fixed loop takes pinned to each CPU this process may run on. A VM's CPUs can
-    differ by more than the figures do (here one ran the loop 1.7x slower than the other for
-    hours, most likely a host core shared with another guest; no load figure or steal time shows it),
-    and a run's figures depend on where its threads ran."""
+    differ by more than the figures do (one here ran the loop 1.5-1.9x slower than the other for
+    an hour, most likely on a host core shared with another guest; no load figure or steal time
+    showed it), and a run's figures depend on where its threads ran."""
     allowed = sorted(os.sched_getaffinity(0))
     times = {}
     try:
