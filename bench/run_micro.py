@@ -116,10 +116,14 @@ def cpu_speeds():
     return times
 
 
+def speed_spread(times):
+    """How many times slower the slowest CPU ran cpu_speeds()'s loop than the fastest."""
+    return max(times.values()) / min(times.values())
+
+
 def describe_speeds(times):
     cells = ", ".join(f"cpu{cpu} {ms:.0f}" for cpu, ms in times.items())
-    spread = max(times.values()) / min(times.values())
-    return f"{cells} ({spread:.2f}x apart)"
+    return f"{cells} ({speed_spread(times):.2f}x apart)"
 
 
 def run_rounds(bench_dir, jobs, rounds, min_time, env, samples, errors, phase, log):
@@ -316,7 +320,7 @@ def main():
     print(f"a fixed loop pinned to each CPU, ms: {describe_speeds(speeds_before)} before the "
           f"rounds, {describe_speeds(speeds_after)} after" +
           (" -- the CPUs ran at different speeds: distrust the figures"
-           if max(max(t.values()) / min(t.values()) for t in (speeds_before, speeds_after)) > 1.2
+           if max(speed_spread(speeds_before), speed_spread(speeds_after)) > 1.2
            else ""))
     for error in errors:
         print(f"ERROR {error}")

@@ -3,7 +3,6 @@
 // of N tasks. Alternates the two and prints the median run of each, in wall ns per spawn, and
 // their ratio (docs/benchmarks.md). bench_fib's fib measures width 2 on an unbalanced tree.
 
-#include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstddef>
@@ -13,6 +12,8 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
+
+#include <support/median.hpp>
 
 #include <yieldtasks/sync_wait.hpp>
 #include <yieldtasks/taskmap.hpp>
@@ -68,11 +69,6 @@ tree tree_of(std::size_t width, int depth) {
   return {depth, level / static_cast<long>(width), nodes - 1};
 }
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values[values.size() / 2];
-}
-
 // Runs both forms `runs` times, alternating; false if a count is wrong.
 template <std::size_t Width> bool compare(yt::thread_pool& pool, const tree& shape, int runs) {
   std::vector<double> by_taskmap;
@@ -93,8 +89,8 @@ template <std::size_t Width> bool compare(yt::thread_pool& pool, const tree& sha
           .push_back(took.count() / static_cast<double>(shape.spawns));
     }
   }
-  const double map_ns = median(by_taskmap);
-  const double join_ns = median(by_when_all);
+  const double map_ns = yt_bench::median(by_taskmap);
+  const double join_ns = yt_bench::median(by_when_all);
   std::printf("width %zu, depth %2d, %8ld spawns: taskmap %6.2f wall ns/spawn, when_all %6.2f, "
               "taskmap / when_all %.3f\n",
               Width, shape.depth, shape.spawns, map_ns, join_ns, map_ns / join_ns);
