@@ -255,8 +255,14 @@ TEST_CASE("a stop reaches maps nested three deep, in order on inline_executor", 
   CHECK(levels.token_saw_stop.load());
 }
 
+// Every leaf may have started before the stop reached its map (the stopping leaf's siblings split
+// off to other workers, the other branches run first): legal, and it happened once in a CI run
+// under ThreadSanitizer (96 of 96 leaves ran). So skipped leaves are required of the 50 repeats
+// together, not of each; a stop that did not reach the nested maps would skip none in any.
 TEST_CASE("a stop reaches maps nested three deep on a thread_pool", "[stop_source]") {
+  constexpr int all_leaves = three_levels::top * three_levels::mid * three_levels::leaf;
   yt::thread_pool pool(4);
+  int repeats_with_skipped_leaves = 0;
   for (int repeat = 0; repeat < 50; ++repeat) {
     three_levels levels;
     const std::vector<std::optional<int>> results = pool.sync_wait(levels.run());
@@ -265,8 +271,12 @@ TEST_CASE("a stop reaches maps nested three deep on a thread_pool", "[stop_sourc
       CHECK((!result.has_value() || *result == three_levels::leaf));
     }
     CHECK(levels.token_saw_stop.load());
-    CHECK(levels.leaves_run.load() < three_levels::top * three_levels::mid * three_levels::leaf);
+    CHECK(levels.leaves_run.load() <= all_leaves);
+    if (levels.leaves_run.load() < all_leaves) {
+      ++repeats_with_skipped_leaves;
+    }
   }
+  CHECK(repeats_with_skipped_leaves > 0);
 }
 
 namespace {
